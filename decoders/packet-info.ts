@@ -1,0 +1,216 @@
+// The decoded view of one packet: one reused record per pipeline, refilled for every packet.
+// Every field has a number initializer so V8 keeps one object shape; -1 means absent.
+// Byte-valued fields (MAC and IPv6 addresses, options, payload) are OFFSETS into the batch data,
+// never copies: they are valid only while the batch is.
+
+/** Outcome of decoding a packet. Decoders never throw on packet bytes. */
+export const DecodeStatus = {
+  /** Every layer that was recognised decoded completely. */
+  Ok: 0,
+  /** The capture was cut short (snaplen) inside a header: fields decoded so far are valid. */
+  Truncated: 1,
+  /** A header contradicts itself (bad length, bad version): fields decoded so far are valid. */
+  Malformed: 2,
+  /** The link type (or a required encapsulation) is not one portscope decodes. */
+  Unsupported: 3,
+} as const;
+export type DecodeStatus = (typeof DecodeStatus)[keyof typeof DecodeStatus];
+
+export const DECODE_STATUS_NAMES = ['ok', 'truncated', 'malformed', 'unsupported'] as const;
+
+/** Bits of PacketInfo.layers: which headers were decoded completely. */
+export const Layer = {
+  Ethernet: 1 << 0,
+  Vlan: 1 << 1,
+  Llc: 1 << 2,
+  Sll: 1 << 3,
+  Null: 1 << 4,
+  Arp: 1 << 5,
+  Ipv4: 1 << 6,
+  Ipv6: 1 << 7,
+  Tcp: 1 << 8,
+  Udp: 1 << 9,
+  Icmp: 1 << 10,
+  Icmp6: 1 << 11,
+  /** The IP packet is a fragment (IPv4 MF/offset, or an IPv6 fragment header). */
+  Fragment: 1 << 12,
+  Sll2: 1 << 13,
+} as const;
+
+/** TCP flag bits as in the header's 12-bit flags field (AE is the former NS bit). */
+export const TcpFlag = {
+  FIN: 0x001,
+  SYN: 0x002,
+  RST: 0x004,
+  PSH: 0x008,
+  ACK: 0x010,
+  URG: 0x020,
+  ECE: 0x040,
+  CWR: 0x080,
+  AE: 0x100,
+} as const;
+
+export class PacketInfo {
+  // ---- frame ----
+  tsSec = 0;
+  tsNsec = 0;
+  capLen = 0;
+  wireLen = 0;
+  /** Offset of the frame's first byte in the batch data. */
+  frameStart = 0;
+  /** Offset one past the last captured byte (frameStart + capLen). */
+  capEnd = 0;
+  linkType = 0;
+  ifIndex = 0;
+  /** 1-based packet number within the run (tshark's frame.number). */
+  frameNumber = 0;
+  status: DecodeStatus = DecodeStatus.Ok;
+  /** Layer.* bits of the headers decoded completely. */
+  layers = 0;
+
+  // ---- link layer ----
+  /** Offset of the destination MAC (Ethernet), or -1. */
+  ethDstOff = -1;
+  /** Offset of the source MAC (Ethernet, or the SLL/SLL2 link-layer address when 6 bytes), or -1. */
+  ethSrcOff = -1;
+  /** The outermost EtherType / length field of an Ethernet frame (eth.type), or -1. */
+  ethType = -1;
+  /** Final network-layer protocol (EtherType value) after VLAN tags, LLC/SNAP, SLL; -1 unknown. */
+  netType = -1;
+  /** Number of 802.1Q / 802.1ad tags walked. */
+  vlanCount = 0;
+  /** Outer and second VLAN ids, -1 absent. */
+  vlanId0 = -1;
+  vlanId1 = -1;
+  /** Linux cooked capture: packet type (0 host, 1 broadcast, 2 multicast, 3 other host, 4 outgoing), or -1. */
+  sllPktType = -1;
+  /** Linux cooked capture protocol field (sll.etype), or -1. */
+  sllProto = -1;
+  /** BSD loopback address family (null.family), or -1. */
+  nullFamily = -1;
+
+  // ---- network layer ----
+  /** Offset of the IP (or ARP) header, or -1. */
+  l3Offset = -1;
+  /** 4, 6, or 0 when no IP layer. */
+  ipVersion = 0;
+  /** IPv4 header length in bytes (with options); 40 for IPv6 (fixed header only). */
+  ipHeaderLen = 0;
+  /** IPv4 total length, or IPv6 payload length + 40; bytes the IP layer claims. */
+  ipTotalLen = 0;
+  /** Final upper-layer protocol after IPv6 extension headers (6 TCP, 17 UDP, 1 ICMP, 58 ICMPv6), -1 none. */
+  ipProto = -1;
+  /** IPv4 protocol field / IPv6 next-header field of the fixed header. */
+  ipFirstProto = -1;
+  ipTtl = 0;
+  /** IPv4 identification, or the IPv6 fragment header identification; -1 absent. */
+  ipId = -1;
+  /** IPv4 DF flag (0/1). */
+  ipDf = 0;
+  /** More-fragments flag (IPv4 MF, or IPv6 fragment header M), 0/1. */
+  ipMf = 0;
+  /** Fragment offset in BYTES (IPv4 offset field * 8, IPv6 fragment header offset * 8). */
+  ipFragOffset = 0;
+  /** IPv4 header checksum verdict: 1 good, 0 bad, -1 not checked (truncated header / IPv6). */
+  ipChecksumOk = -1;
+  /** IPv4 source and destination as unsigned 32-bit numbers. */
+  src4 = 0;
+  dst4 = 0;
+  /** Offsets of the IPv6 source / destination addresses (16 bytes each), or -1. */
+  src6Off = -1;
+  dst6Off = -1;
+  /** IPv6 flow label / traffic class. */
+  ip6FlowLabel = 0;
+  ipTos = 0;
+
+  // ---- transport layer ----
+  /** Offset of the TCP/UDP/ICMP header, or -1 (absent, or a non-first fragment). */
+  l4Offset = -1;
+  /** Ports, -1 when absent (non-TCP/UDP, or non-first fragment). */
+  srcPort = -1;
+  dstPort = -1;
+  tcpSeq = 0;
+  tcpAck = 0;
+  /** TcpFlag bits (12-bit field: includes AE, CWR, ECE). */
+  tcpFlags = 0;
+  tcpWindow = 0;
+  tcpUrgent = 0;
+  /** TCP header length in bytes (data offset * 4). */
+  tcpHeaderLen = 0;
+  /** Parsed TCP options (-1 absent). */
+  tcpMss = -1;
+  tcpWscale = -1;
+  tcpSackOk = 0;
+  tcpTsVal = -1;
+  tcpTsEcr = -1;
+  /** UDP length field, -1 absent. */
+  udpLen = -1;
+  /** ICMP / ICMPv6 type and code, -1 absent. */
+  icmpType = -1;
+  icmpCode = -1;
+  /** Echo identifier and sequence (ICMP/ICMPv6 echo request/reply), -1 absent. */
+  icmpId = -1;
+  icmpSeq = -1;
+  /** ARP operation, -1 absent. */
+  arpOp = -1;
+  /** Offset of the transport payload (after the TCP/UDP header), -1 absent. */
+  payloadOffset = -1;
+  /** Transport payload length as the headers claim it (from IP lengths), 0 if unknown. */
+  payloadLen = 0;
+
+  /** Reset every field to absent before decoding the next packet. */
+  reset(): void {
+    this.status = DecodeStatus.Ok;
+    this.layers = 0;
+    this.ethDstOff = -1;
+    this.ethSrcOff = -1;
+    this.ethType = -1;
+    this.netType = -1;
+    this.vlanCount = 0;
+    this.vlanId0 = -1;
+    this.vlanId1 = -1;
+    this.sllPktType = -1;
+    this.sllProto = -1;
+    this.nullFamily = -1;
+    this.l3Offset = -1;
+    this.ipVersion = 0;
+    this.ipHeaderLen = 0;
+    this.ipTotalLen = 0;
+    this.ipProto = -1;
+    this.ipFirstProto = -1;
+    this.ipTtl = 0;
+    this.ipId = -1;
+    this.ipDf = 0;
+    this.ipMf = 0;
+    this.ipFragOffset = 0;
+    this.ipChecksumOk = -1;
+    this.src4 = 0;
+    this.dst4 = 0;
+    this.src6Off = -1;
+    this.dst6Off = -1;
+    this.ip6FlowLabel = 0;
+    this.ipTos = 0;
+    this.l4Offset = -1;
+    this.srcPort = -1;
+    this.dstPort = -1;
+    this.tcpSeq = 0;
+    this.tcpAck = 0;
+    this.tcpFlags = 0;
+    this.tcpWindow = 0;
+    this.tcpUrgent = 0;
+    this.tcpHeaderLen = 0;
+    this.tcpMss = -1;
+    this.tcpWscale = -1;
+    this.tcpSackOk = 0;
+    this.tcpTsVal = -1;
+    this.tcpTsEcr = -1;
+    this.udpLen = -1;
+    this.icmpType = -1;
+    this.icmpCode = -1;
+    this.icmpId = -1;
+    this.icmpSeq = -1;
+    this.arpOp = -1;
+    this.payloadOffset = -1;
+    this.payloadLen = 0;
+  }
+}

@@ -1,0 +1,66 @@
+#!/usr/bin/env node
+// portscope command-line entry point: one line per error, tcpdump's exit statuses.
+import { UsageError } from './getopt';
+import { CaptureError } from '../capture/batch';
+import { FilterError } from '../filter/index';
+
+const USAGE = `portscope: packet-capture traffic analyzer
+
+Usage: portscope <command> [options]
+
+Commands:
+  dump        read, filter, print and write packets like tcpdump (-r FILE | -i IFACE)
+  interfaces  list capture interfaces (like tcpdump -D)
+
+Run "portscope <command> --help" for a command's options.`;
+
+async function main(argv: string[]): Promise<number> {
+  const cmd = argv[0];
+  const rest = argv.slice(1);
+  switch (cmd) {
+    case 'dump':
+      return (await import('./dump')).dumpMain(rest);
+    case 'interfaces':
+      return (await import('./interfaces')).interfacesMain(rest);
+    case undefined:
+    case '-h':
+    case '--help':
+    case 'help':
+      process.stdout.write(USAGE + '\n');
+      return cmd === undefined ? 1 : 0;
+    case '--version':
+    case 'version':
+      process.stdout.write(`portscope ${require('../../../package.json').version}\n`);
+      return 0;
+    default:
+      throw new UsageError(`unknown command "${cmd}"; run "portscope --help"`);
+  }
+}
+
+function fail(e: unknown): number {
+  if (e instanceof UsageError) {
+    process.stderr.write(`portscope: ${e.message}\n`);
+    return 1;
+  }
+  if (e instanceof CaptureError || e instanceof FilterError) {
+    process.stderr.write(`portscope: ${e.message}\n`);
+    return e.exitCode;
+  }
+  const err = e as NodeJS.ErrnoException;
+  if (err && err.code === 'EPIPE') return 0;
+  process.stderr.write(`portscope: internal error: ${err && err.stack ? err.stack : String(e)}\n`);
+  return 2;
+}
+
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(0);
+});
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e) => {
+    process.exitCode = fail(e);
+  },
+);

@@ -1,0 +1,181 @@
+// Allocation-free text output: printers write ASCII bytes into one reused buffer that is flushed
+// to a file descriptor when full and at the end. Packet bytes only ever enter through
+// `escaped()`, which never lets a control byte reach a terminal raw.
+import * as fs from 'node:fs';
+
+const HEX = '0123456789abcdef';
+const HEXB = new Uint8Array(16);
+for (let i = 0; i < 16; i++) HEXB[i] = HEX.charCodeAt(i);
+
+/** Thrown (once) when the reader of our output went away (EPIPE): stop quietly, as tcpdump does. */
+export class OutputClosed extends Error {
+  constructor() {
+    super('output closed');
+  }
+}
+
+export class OutBuf {
+  readonly buf: Uint8Array;
+  pos = 0;
+  private readonly limit: number;
+  private readonly tmp = new Uint8Array(24);
+
+  /** fd: where flush() writes; -1 keeps everything in memory (tests use take()). */
+  constructor(readonly fd: number, size = 1 << 20) {
+    this.buf = new Uint8Array(size);
+    this.limit = size - 4096; // room for one line of any printer before the next check
+  }
+
+  /** Call between records: flushes when the buffer is nearly full. */
+  maybeFlush(): void {
+    if (this.pos >= this.limit) this.flush();
+  }
+
+  flush(): void {
+    if (this.pos === 0 || this.fd < 0) return;
+    let done = 0;
+    while (done < this.pos) {
+      try {
+        done += fs.writeSync(this.fd, this.buf, done, this.pos - done);
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code === 'EAGAIN') continue;
+        if (code === 'EPIPE') {
+          this.pos = 0;
+          throw new OutputClosed();
+        }
+        throw e;
+      }
+    }
+    this.pos = 0;
+  }
+
+  /** Everything written so far as a string (fd -1 only, for tests). */
+  take(): string {
+    const s = Buffer.from(this.buf.buffer, this.buf.byteOffset, this.pos).toString('latin1');
+    this.pos = 0;
+    return s;
+  }
+
+  private ensure(n: number): void {
+    if (this.pos + n > this.buf.length) this.flush();
+  }
+
+  byte(c: number): void {
+    if (this.pos >= this.buf.length) this.flush();
+    this.buf[this.pos++] = c;
+  }
+
+  /** Writes a string that the program itself produced (ASCII only; never packet bytes). */
+  ascii(s: string): void {
+    const n = s.length;
+    this.ensure(n);
+    const b = this.buf;
+    let p = this.pos;
+    for (let i = 0; i < n; i++) b[p++] = s.charCodeAt(i) & 0xff;
+    this.pos = p;
+  }
+
+  /** Writes a non-negative integer (up to 2^53) in decimal. */
+  dec(v: number): void {
+    this.ensure(24);
+    if (v < 10) {
+      this.buf[this.pos++] = 48 + v;
+      return;
+    }
+    const t = this.tmp;
+    let n = 0;
+    while (v > 0) {
+      const q = Math.floor(v / 10);
+      t[n++] = 48 + (v - q * 10);
+      v = q;
+    }
+    const b = this.buf;
+    let p = this.pos;
+    while (n > 0) b[p++] = t[--n];
+    this.pos = p;
+  }
+
+  /** Writes a signed integer in decimal. */
+  int(v: number): void {
+    if (v < 0) {
+      this.byte(45);
+      v = -v;
+    }
+    this.dec(v);
+  }
+
+  /** Writes v in decimal, left-padded with zeros to `width` digits. */
+  decPad(v: number, width: number): void {
+    this.ensure(24 + width);
+    const t = this.tmp;
+    let n = 0;
+    do {
+      const q = Math.floor(v / 10);
+      t[n++] = 48 + (v - q * 10);
+      v = q;
+    } while (v > 0);
+    const b = this.buf;
+    let p = this.pos;
+    for (let i = n; i < width; i++) b[p++] = 48;
+    while (n > 0) b[p++] = t[--n];
+    this.pos = p;
+  }
+
+  /** Two lower-case hex digits. */
+  hex2(v: number): void {
+    this.ensure(2);
+    this.buf[this.pos++] = HEXB[(v >> 4) & 15];
+    this.buf[this.pos++] = HEXB[v & 15];
+  }
+
+  /** Lower-case hex without leading zeros (0 -> "0"). */
+  hex(v: number): void {
+    this.ensure(16);
+    if (v === 0) {
+      this.buf[this.pos++] = 48;
+      return;
+    }
+    const t = this.tmp;
+    let n = 0;
+    while (v > 0) {
+      t[n++] = HEXB[v % 16];
+      v = Math.floor(v / 16);
+    }
+    while (n > 0) this.buf[this.pos++] = t[--n];
+  }
+
+  /** Dotted-quad IPv4 address from an unsigned 32-bit number. */
+  ipv4(a: number): void {
+    this.dec(a >>> 24);
+    this.byte(46);
+    this.dec((a >>> 16) & 255);
+    this.byte(46);
+    this.dec((a >>> 8) & 255);
+    this.byte(46);
+    this.dec(a & 255);
+  }
+
+  /** MAC address aa:bb:cc:dd:ee:ff from 6 bytes at `off`. */
+  mac(b: Uint8Array, off: number): void {
+    for (let i = 0; i < 6; i++) {
+      if (i > 0) this.byte(58);
+      this.hex2(b[off + i]);
+    }
+  }
+
+  /**
+   * Packet bytes as text: printable ASCII (0x20-0x7e) as is, anything else as tcpdump's
+   * `-A`/`-X` dot. Use for every byte that came from a packet.
+   */
+  escaped(b: Uint8Array, off: number, len: number): void {
+    this.ensure(len);
+    const o = this.buf;
+    let p = this.pos;
+    for (let i = 0; i < len; i++) {
+      const c = b[off + i];
+      o[p++] = c >= 0x20 && c < 0x7f ? c : 46;
+    }
+    this.pos = p;
+  }
+}
