@@ -19,6 +19,7 @@ export class OutBuf {
   pos = 0;
   private readonly limit: number;
   private readonly tmp = new Uint8Array(24);
+  private readonly words = new Uint16Array(8);
 
   /** fd: where flush() writes; -1 keeps everything in memory (tests use take()). */
   constructor(readonly fd: number, size = 1 << 20) {
@@ -154,6 +155,53 @@ export class OutBuf {
     this.dec((a >>> 8) & 255);
     this.byte(46);
     this.dec(a & 255);
+  }
+
+  /**
+   * IPv6 address from 16 bytes at `off`, as inet_ntop (RFC 5952) writes it: lower-case hex, the
+   * longest run of two or more zero groups (the first on a tie) as "::", and the embedded IPv4
+   * forms ::a.b.c.d and ::ffff:a.b.c.d. tcpdump and tshark print the same text.
+   */
+  ipv6(b: Uint8Array, off: number): void {
+    const w = this.words;
+    for (let i = 0; i < 8; i++) w[i] = (b[off + 2 * i] << 8) | b[off + 2 * i + 1];
+    let bestBase = -1;
+    let bestLen = 0;
+    let curBase = -1;
+    let curLen = 0;
+    for (let i = 0; i < 8; i++) {
+      if (w[i] === 0) {
+        if (curBase < 0) {
+          curBase = i;
+          curLen = 1;
+        } else curLen++;
+      } else if (curBase >= 0) {
+        if (curLen > bestLen) {
+          bestBase = curBase;
+          bestLen = curLen;
+        }
+        curBase = -1;
+      }
+    }
+    if (curBase >= 0 && curLen > bestLen) {
+      bestBase = curBase;
+      bestLen = curLen;
+    }
+    if (bestLen < 2) bestBase = -1;
+    for (let i = 0; i < 8; i++) {
+      if (bestBase >= 0 && i >= bestBase && i < bestBase + bestLen) {
+        if (i === bestBase) this.byte(58);
+        continue;
+      }
+      if (i !== 0) this.byte(58);
+      if (i === 6 && bestBase === 0 && (bestLen === 6 || (bestLen === 5 && w[5] === 0xffff))) {
+        const a = off + 12;
+        this.ipv4(((b[a] << 24) | (b[a + 1] << 16) | (b[a + 2] << 8) | b[a + 3]) >>> 0);
+        return;
+      }
+      this.hex(w[i]);
+    }
+    if (bestBase >= 0 && bestBase + bestLen === 8) this.byte(58);
   }
 
   /** MAC address aa:bb:cc:dd:ee:ff from 6 bytes at `off`. */
