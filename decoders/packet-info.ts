@@ -35,6 +35,9 @@ export const Layer = {
   /** The IP packet is a fragment (IPv4 MF/offset, or an IPv6 fragment header). */
   Fragment: 1 << 12,
   Sll2: 1 << 13,
+  Gre: 1 << 14,
+  Mpls: 1 << 15,
+  Pppoe: 1 << 16,
 } as const;
 
 /** TCP flag bits as in the header's 12-bit flags field (AE is the former NS bit). */
@@ -49,6 +52,9 @@ export const TcpFlag = {
   CWR: 0x080,
   AE: 0x100,
 } as const;
+
+/** Most VLAN tags walked in one frame. */
+export const MAX_VLAN_TAGS = 8;
 
 export class PacketInfo {
   // ---- frame ----
@@ -92,8 +98,14 @@ export class PacketInfo {
   // ---- network layer ----
   /** Offset of the IP (or ARP) header, or -1. */
   l3Offset = -1;
-  /** 4, 6, or 0 when no IP layer. */
+  /** 4, 6, or 0 when no IP layer (or only a cut fixed header: see ipCutVersion). */
   ipVersion = 0;
+  /**
+   * 4 or 6 when the IP fixed header is cut short by the snaplen (status Truncated; ipVersion stays
+   * 0 so statistics do not count it). l3Offset and the fields lying wholly inside capEnd are set,
+   * as tshark shows them: ipFirstProto, ipTtl, ipId, flags, src4 (16 bytes captured) / src6Off (24).
+   */
+  ipCutVersion = 0;
   /** IPv4 header length in bytes (with options); 40 for IPv6 (fixed header only). */
   ipHeaderLen = 0;
   /** IPv4 total length, or IPv6 payload length + 40; bytes the IP layer claims. */
@@ -131,7 +143,7 @@ export class PacketInfo {
   dstPort = -1;
   tcpSeq = 0;
   tcpAck = 0;
-  /** TcpFlag bits (12-bit field: includes AE, CWR, ECE). */
+  /** The 12-bit flags field: TcpFlag bits (AE, CWR, ECE, ...) and the 3 reserved bits above AE. */
   tcpFlags = 0;
   tcpWindow = 0;
   tcpUrgent = 0;
@@ -158,6 +170,28 @@ export class PacketInfo {
   /** Transport payload length as the headers claim it (from IP lengths), 0 if unknown. */
   payloadLen = 0;
 
+  // ---- added by the decoders ----
+  /** Offset of the IPv6 fragment header, or -1 (ipv6.fraghdr.*; also for atomic fragments). */
+  ip6FragHdrOff = -1;
+  /** Offset one past the IP layer's bytes: min(capture end, IP total length end); -1 without IP. */
+  ipEnd = -1;
+  /**
+   * An encapsulated packet that tshark would decode as another layer (IP-in-IP, GRE, VXLAN, the
+   * IP header quoted by an ICMP error): its offset, its EtherType (0x0800, 0x86dd, 0x6558 for
+   * Ethernet) and the end of its captured bytes. -1 when none. The main fields describe the OUTER
+   * packet; the fields printer decodes inner layers from here into records of its own.
+   */
+  encapOffset = -1;
+  encapType = -1;
+  encapEnd = -1;
+  /** Number of MPLS labels walked before the network layer. */
+  mplsCount = 0;
+  /**
+   * Offsets of the first vlanCount (at most MAX_VLAN_TAGS) VLAN tags' TCI fields; the tag's TPID
+   * (0x8100, 0x88a8, 0x9100) is the two bytes before. Valid for the first vlanCount entries.
+   */
+  readonly vlanTagOffs = new Int32Array(MAX_VLAN_TAGS);
+
   /** Reset every field to absent before decoding the next packet. */
   reset(): void {
     this.status = DecodeStatus.Ok;
@@ -174,6 +208,7 @@ export class PacketInfo {
     this.nullFamily = -1;
     this.l3Offset = -1;
     this.ipVersion = 0;
+    this.ipCutVersion = 0;
     this.ipHeaderLen = 0;
     this.ipTotalLen = 0;
     this.ipProto = -1;
@@ -212,5 +247,11 @@ export class PacketInfo {
     this.arpOp = -1;
     this.payloadOffset = -1;
     this.payloadLen = 0;
+    this.ip6FragHdrOff = -1;
+    this.ipEnd = -1;
+    this.encapOffset = -1;
+    this.encapType = -1;
+    this.encapEnd = -1;
+    this.mplsCount = 0;
   }
 }

@@ -57,6 +57,12 @@ export async function runPipeline(source: PacketSource, opts: PipelineOptions): 
   const status = stats.decodeStatus;
 
   outer: for await (const b of source.batches()) {
+    if (provider === null && nSinks === 0 && !decode && max === 0) {
+      // counting only (dump --count without a filter): nothing looks at the packets
+      seen += b.count;
+      accepted += b.count;
+      continue;
+    }
     const data = b.data;
     for (let i = 0; i < b.count; i++) {
       seen++;

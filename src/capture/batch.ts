@@ -55,6 +55,8 @@ export interface InterfaceInfo {
   linkType: number;
   snaplen: number;
   name?: string;
+  /** Classic pcap: the header's whole link-type field, FCS-length bits included (tcpdump -w keeps them). */
+  linkTypeField?: number;
 }
 
 /**

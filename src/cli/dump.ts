@@ -9,6 +9,7 @@ import { compileFilterProvider, FilterError } from '../filter/index';
 import { OutBuf, OutputClosed } from '../print/out';
 import { createLinePrinter, type LinePrinterOptions } from '../print/tcpdump';
 import { createFieldsPrinter } from '../print/fields';
+import { PcapReader } from '../capture/pcap-reader';
 import { linkTypeDescription } from '../../decoders/link-types';
 
 export const DUMP_SPEC = {
@@ -91,8 +92,12 @@ export async function dumpMain(argv: readonly string[]): Promise<number> {
       `reading from file ${readFile}, link-type ${linkTypeDescription(first.linkType)}, snapshot length ${first.snaplen}\n`,
     );
   }
+  if (iface !== undefined) {
+    process.stderr.write((await import('../capture/live')).liveBanner(source, count(a, 'v') > 0, writeFile !== undefined));
+  }
 
-  const filter: FilterProvider | null = expr === '' ? null : compileFilterProvider(expr);
+  // Live capture filters in the kernel (pcap_setfilter in openLiveSource), files in the pipeline.
+  const filter: FilterProvider | null = expr === '' || iface !== undefined ? null : compileFilterProvider(expr);
   // Compile eagerly for the first link type so a bad expression fails before any output.
   if (filter !== null && first) filter(first.linkType, first.snaplen);
 
@@ -103,7 +108,7 @@ export async function dumpMain(argv: readonly string[]): Promise<number> {
   if (writeFile !== undefined) {
     sinks.push(
       await PcapWriter.open(writeFile, {
-        linkType: first ? first.linkType : 1,
+        linkType: first ? (first.linkTypeField ?? first.linkType) : 1,
         snaplen: first ? first.snaplen : 262144,
         precision: last(a, 'time-stamp-precision') === 'nano' ? 'nano' : 'micro',
         rotateMB: last(a, 'C') !== undefined ? intArg(last(a, 'C')!, 'file size -C', 1) : 0,
@@ -117,7 +122,8 @@ export async function dumpMain(argv: readonly string[]): Promise<number> {
   } else if (fieldsMode === 'fields') {
     const fields = all(a, 'e');
     if (fields.length === 0) throw new UsageError('-T fields needs at least one -e FIELD');
-    sinks.push(createFieldsPrinter(out, fields, all(a, 'E')));
+    // frame.interface_id: tshark leaves it empty for classic pcap files (they have no interfaces).
+    sinks.push(createFieldsPrinter(out, fields, all(a, 'E'), !(source instanceof PcapReader)));
     decode = true;
   } else {
     const opts: LinePrinterOptions = {
@@ -141,8 +147,17 @@ export async function dumpMain(argv: readonly string[]): Promise<number> {
     out.flush();
   } catch (e) {
     if (e instanceof OutputClosed) return 0;
+    // a damaged record: show the packets before it first, as tcpdump does
+    if (e instanceof CaptureError) {
+      try {
+        out.flush();
+      } catch {
+        // the reader went away: the error line still goes to stderr
+      }
+    }
     throw e;
   }
+  if (iface !== undefined) process.stderr.write((await import('../capture/live')).liveSummary(source, stats.accepted));
   if (countOnly) process.stdout.write(`${stats.accepted} packet${stats.accepted === 1 ? '' : 's'}\n`);
   if (source.warning) {
     process.stderr.write(`portscope: ${source.warning.message}\n`);

@@ -11,6 +11,7 @@ Usage: portscope <command> [options]
 Commands:
   dump        read, filter, print and write packets like tcpdump (-r FILE | -i IFACE)
   interfaces  list capture interfaces (like tcpdump -D)
+  profile     per-port traffic profile, hosts, flows (Zeek conn_state), counters; merge profiles
 
 Run "portscope <command> --help" for a command's options.`;
 
@@ -22,6 +23,8 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./dump')).dumpMain(rest);
     case 'interfaces':
       return (await import('./interfaces')).interfacesMain(rest);
+    case 'profile':
+      return (await import('./profile')).profileMain(rest);
     case undefined:
     case '-h':
     case '--help':

@@ -226,4 +226,19 @@ export class OutBuf {
     }
     this.pos = p;
   }
+
+  /**
+   * Packet bytes as tcpdump's -X / -A column: graphic ASCII (0x21-0x7e) as is, anything else,
+   * the space included, as a dot.
+   */
+  graphic(b: Uint8Array, off: number, len: number): void {
+    this.ensure(len);
+    const o = this.buf;
+    let p = this.pos;
+    for (let i = 0; i < len; i++) {
+      const c = b[off + i];
+      o[p++] = c > 0x20 && c < 0x7f ? c : 46;
+    }
+    this.pos = p;
+  }
 }

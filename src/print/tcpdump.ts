@@ -1,7 +1,34 @@
-// tcpdump's one-line-per-packet format.
+// tcpdump's one-line-per-packet format (tcpdump 4.99: print.c, print-ether.c, print-sll.c,
+// print-null.c, print-ip.c, print-ip6.c, print-tcp.c, print-udp.c, print-icmp.c, print-icmp6.c,
+// print-arp.c, print-ascii.c).
+//
+// The printer walks the headers itself, like tcpdump's printers: its output depends on details
+// the decoders do not keep (the IP-claimed lengths that tcpdump trusts over the capture, where a
+// header is cut, the raw TCP option list, VLAN priorities). Every read is bounds-checked against
+// the current "snapshot end" (the captured bytes, cut to the IP datagram's claimed end as
+// tcpdump's nd_push_snaplen does); a read past it prints tcpdump's " [|proto]" and ends the line.
+// Everything is written straight into the OutBuf: no strings or objects per packet.
+import * as fs from 'node:fs';
 import type { PacketSink } from '../pipeline';
 import type { PacketSource } from '../capture/batch';
+import type { PacketInfo } from '../../decoders/packet-info';
+import { LinkType } from '../../decoders/link-types';
+import { u16, u32 } from '../../decoders/bytes';
 import type { OutBuf } from './out';
+import { TimestampPrinter } from './timestamp';
+import { TcpSeqTable } from './tcp-seq';
+import {
+  arpHardwareName,
+  arpOpName,
+  bsdAfName,
+  etherTypeName,
+  icmp6TypeName,
+  icmp6UnreachName,
+  icmpTypeName,
+  icmpUnreachText,
+  sllPacketTypeName,
+  tcpOptionName,
+} from './tcpdump-names';
 
 export interface LinePrinterOptions {
   /** -n: no name resolution (portscope never resolves names; kept for tcpdump compatibility). */
@@ -21,16 +48,2291 @@ export interface LinePrinterOptions {
   verbose: number;
   /** Print nanosecond fractions (9 digits) instead of microseconds. */
   nano: boolean;
+  /** Interface names for LINUX_SLL2 indexes (default: this host's, from /sys/class/net). */
+  ifNames?: ReadonlyMap<number, string>;
+  /** Maximum size of the relative-sequence table (connections); default 2^20. */
+  maxTcpConnections?: number;
 }
 
-/** TODO(print): implement. */
+const ETHERTYPE_IPV4 = 0x0800;
+const ETHERTYPE_IPV6 = 0x86dd;
+const ETHERTYPE_ARP = 0x0806;
+const ETHERTYPE_REVARP = 0x8035;
+const ETHERTYPE_TRAIL = 0x1000;
+const MAX_ETHERNET_LENGTH_VAL = 1500;
+/** tcpdump's MAXIMUM_SNAPLEN: larger record lengths are reported as invalid headers. */
+const MAXIMUM_SNAPLEN = 262144;
+
+const IPPROTO_ICMP = 1;
+const IPPROTO_IPV4 = 4;
+const IPPROTO_TCP = 6;
+const IPPROTO_UDP = 17;
+const IPPROTO_IPV6 = 41;
+const IPPROTO_ROUTING = 43;
+const IPPROTO_FRAGMENT = 44;
+const IPPROTO_ICMPV6 = 58;
+const IPPROTO_NONE = 59;
+const IPPROTO_DSTOPTS = 60;
+const IPPROTO_HOPOPTS = 0;
+const IPPROTO_DCCP = 33;
+const IPPROTO_SCTP = 132;
+
+const TH_FIN = 0x01;
+const TH_SYN = 0x02;
+const TH_RST = 0x04;
+const TH_ACK = 0x10;
+const TH_URG = 0x20;
+const TCP_FLAG_CHARS = 'FSRP.UEW';
+const HEX_DIGITS = '0123456789abcdef';
+const MPTCP_SUBTYPES = ['capable', 'join', 'dss', 'add-addr', 'rem-addr', 'prio', 'fail', 'fast-close', 'unknown'];
+
+/** Nested IP-in-IP levels printed before giving up (tcpdump has no limit; fuzzed input does). */
+const MAX_DEPTH = 8;
+
+/** Reads /sys/class/net/<name>/ifindex: what if_indextoname() would answer on this host. */
+function hostInterfaceNames(): Map<number, string> {
+  const m = new Map<number, string>();
+  try {
+    for (const name of fs.readdirSync('/sys/class/net')) {
+      try {
+        const idx = parseInt(fs.readFileSync(`/sys/class/net/${name}/ifindex`, 'latin1'), 10);
+        if (idx > 0) m.set(idx, name);
+      } catch {
+        // an interface that went away
+      }
+    }
+  } catch {
+    // not Linux: every index prints as "?"
+  }
+  return m;
+}
+
+export class TcpdumpLinePrinter implements PacketSink {
+  private readonly ts: TimestampPrinter;
+  private readonly seq: TcpSeqTable;
+  private readonly eflag: boolean;
+  private readonly qflag: boolean;
+  private readonly suppressDefault: boolean;
+  private ifNames: ReadonlyMap<number, string> | null;
+  /** Current packet bytes. */
+  private d: Uint8Array = new Uint8Array(0);
+  /** Nesting depth of ip4()/ip6(). */
+  private depth = 0;
+  /**
+   * The packet's printing ended the way tcpdump's longjmp on a failed GET_* read does: tcpdump
+   * then dumps -x/-X data from the start of the frame (ndo_ll_hdr_len = 0).
+   */
+  private jumped = false;
+
+  constructor(
+    private readonly out: OutBuf,
+    private readonly opts: LinePrinterOptions,
+  ) {
+    this.ts = new TimestampPrinter(opts.tsFormat, opts.nano);
+    this.seq = new TcpSeqTable(1 << 12, opts.maxTcpConnections ?? 1 << 20);
+    this.eflag = opts.linkHeader;
+    this.qflag = opts.quick;
+    // tcpdump: -q sets ndo_suppress_default_print; -x/-X dump the whole packet anyway.
+    this.suppressDefault = opts.quick || opts.hex > 0 || opts.hexAscii > 0;
+    this.ifNames = opts.ifNames ?? null;
+  }
+
+  onPacket(p: PacketInfo, data: Uint8Array): void {
+    const out = this.out;
+    this.d = data;
+    this.depth = 0;
+    this.jumped = false;
+    if (this.invalidHeader(p.capLen, p.wireLen)) return;
+    this.ts.print(out, p.tsSec, p.tsNsec);
+    const start = p.frameStart;
+    let end = p.capEnd;
+    if (end > data.length) end = data.length;
+    const wire = p.wireLen;
+    let hdrlen: number;
+    switch (p.linkType) {
+      case LinkType.ETHERNET:
+        hdrlen = this.ether(start, wire, end);
+        break;
+      case LinkType.LINUX_SLL:
+        hdrlen = this.sll(start, wire, end);
+        break;
+      case LinkType.LINUX_SLL2:
+        hdrlen = this.sll2(start, wire, end);
+        break;
+      case LinkType.NULL:
+      case LinkType.LOOP:
+        hdrlen = this.nullLink(start, wire, end);
+        break;
+      case LinkType.RAW:
+      case LinkType.RAW_12:
+      case LinkType.RAW_14:
+      case LinkType.IPV4:
+      case LinkType.IPV6:
+        if (this.eflag) out.ascii('ip: ');
+        this.ipN(start, wire, end);
+        hdrlen = 0;
+        break;
+      default:
+        out.ascii('[unsupported link-type ');
+        out.dec(p.linkType);
+        out.ascii('], length ');
+        out.dec(wire);
+        hdrlen = 0;
+        break;
+    }
+    const caplen = end - start;
+    if (this.jumped) hdrlen = 0;
+    if (this.opts.hexAscii > 0) {
+      if (this.opts.hexAscii > 1) this.hexAscii(start, caplen);
+      else if (caplen > hdrlen) this.hexAscii(start + hdrlen, caplen - hdrlen);
+    } else if (this.opts.hex > 0) {
+      if (this.opts.hex > 1) this.hexOnly(start, caplen);
+      else if (caplen > hdrlen) this.hexOnly(start + hdrlen, caplen - hdrlen);
+    }
+    out.byte(10);
+    out.maybeFlush();
+  }
+
+  /** pretty_print_packet()'s sanity checks of the record header: "[Invalid header: ...]". */
+  private invalidHeader(caplen: number, len: number): boolean {
+    if (caplen !== 0 && len !== 0 && len >= caplen && caplen <= MAXIMUM_SNAPLEN && len <= MAXIMUM_SNAPLEN) return false;
+    const out = this.out;
+    let first = true;
+    if (caplen === 0) {
+      out.ascii('[Invalid header: caplen==0');
+      first = false;
+    }
+    if (len === 0 || len < caplen) {
+      out.ascii(first ? '[Invalid header:' : ',');
+      first = false;
+      if (len === 0) out.ascii(' len==0');
+      else {
+        out.ascii(' len(');
+        out.dec(len);
+        out.ascii(') < caplen(');
+        out.dec(caplen);
+        out.byte(41);
+      }
+    }
+    if (caplen > MAXIMUM_SNAPLEN) {
+      out.ascii(first ? '[Invalid header:' : ',');
+      first = false;
+      out.ascii(' caplen(');
+      out.dec(caplen);
+      out.ascii(') > 262144');
+    }
+    if (len > MAXIMUM_SNAPLEN) {
+      out.ascii(first ? '[Invalid header:' : ',');
+      out.ascii(' len(');
+      out.dec(len);
+      out.ascii(') > 262144');
+    }
+    out.ascii(']\n');
+    out.maybeFlush();
+    return true;
+  }
+
+  onBatchEnd(): void {
+    this.out.maybeFlush();
+  }
+
+  finish(): void {
+    this.out.flush();
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  /** tcpdump's nd_print_trunc(): " [|proto]". */
+  private trunc(proto: string): void {
+    this.out.ascii(' [|');
+    this.out.ascii(proto);
+    this.out.byte(93);
+  }
+
+  /** A truncation met by one of tcpdump's GET_* reads (a longjmp): " [|proto]", whole-frame hex. */
+  private truncJ(proto: string): void {
+    this.trunc(proto);
+    this.jumped = true;
+  }
+
+  /** tcpdump's ND_DEFAULTPRINT: hex and ASCII of the undecoded bytes, unless -q/-x/-X. */
+  private defaultPrint(off: number, len: number): void {
+    if (!this.suppressDefault && len > 0) this.hexAscii(off, len);
+  }
+
+  private hexOffset(oset: number): void {
+    const out = this.out;
+    out.ascii('\n\t0x');
+    // %04x
+    if (oset < 0x1000) out.byte(48);
+    if (oset < 0x100) out.byte(48);
+    if (oset < 0x10) out.byte(48);
+    out.hex(oset);
+    out.byte(58);
+  }
+
+  /** hex_print(): "\n\t0x0000:  4500 0054 ..." lines of 16 bytes. */
+  private hexOnly(off: number, len: number): void {
+    const out = this.out;
+    const d = this.d;
+    let oset = 0;
+    let i = 0;
+    for (; i + 1 < len; i += 2) {
+      if (i % 16 === 0) {
+        this.hexOffset(oset);
+        oset += 16;
+        out.byte(32);
+      }
+      out.byte(32);
+      out.hex2(d[off + i]);
+      out.hex2(d[off + i + 1]);
+    }
+    if (i < len) {
+      if (i % 16 === 0) {
+        this.hexOffset(oset);
+        out.byte(32);
+      }
+      out.byte(32);
+      out.hex2(d[off + i]);
+    }
+  }
+
+  /** hex_and_ascii_print(): hex as above, padded to 40 columns, two spaces, the graphic bytes. */
+  private hexAscii(off: number, len: number): void {
+    const out = this.out;
+    const d = this.d;
+    for (let line = 0; line < len; line += 16) {
+      const n = len - line < 16 ? len - line : 16;
+      this.hexOffset(line);
+      out.byte(32);
+      let col = 0;
+      let i = 0;
+      for (; i + 1 < n; i += 2) {
+        out.byte(32);
+        out.hex2(d[off + line + i]);
+        out.hex2(d[off + line + i + 1]);
+        col += 5;
+      }
+      if (i < n) {
+        out.byte(32);
+        out.hex2(d[off + line + i]);
+        col += 3;
+      }
+      for (; col < 40; col++) out.byte(32);
+      out.byte(32);
+      out.byte(32);
+      out.graphic(d, off + line, n);
+    }
+  }
+
+  private etherTypePrint(t: number): void {
+    const out = this.out;
+    const name = etherTypeName(t);
+    if (!this.qflag) {
+      out.ascii('ethertype ');
+      out.ascii(name ?? 'Unknown');
+      out.ascii(' (0x');
+      this.hex4(t);
+      out.byte(41);
+    } else if (name !== undefined) out.ascii(name);
+    else {
+      out.ascii('Unknown Ethertype (0x');
+      this.hex4(t);
+      out.byte(41);
+    }
+  }
+
+  private hex4(v: number): void {
+    this.out.hex2(v >> 8);
+    this.out.hex2(v & 0xff);
+  }
+
+  private lengthColon(len: number): void {
+    this.out.ascii(', length ');
+    this.out.dec(len);
+    this.out.ascii(': ');
+  }
+
+  /** "src > dst, " of an Ethernet header. */
+  private etherAddrs(off: number): void {
+    const out = this.out;
+    out.mac(this.d, off + 6);
+    out.ascii(' > ');
+    out.mac(this.d, off);
+    out.ascii(', ');
+  }
+
+  // ---------------------------------------------------------------- link layers
+
+  /** ether_print(): returns the link-layer header length (for -x). */
+  private ether(off: number, length: number, end: number): number {
+    const out = this.out;
+    const d = this.d;
+    let caplen = end - off;
+    if (caplen < 14) {
+      this.trunc('ether');
+      return caplen;
+    }
+    if (length < 14) {
+      this.trunc('ether');
+      return length;
+    }
+    const origLength = length;
+    if (this.eflag) this.etherAddrs(off);
+    let p = off + 12;
+    let type = u16(d, p);
+    p += 2;
+    length -= 14;
+    caplen -= 14;
+    let hdrlen = 14;
+    let printedLength = false;
+    if (type === 0x88e5) {
+      // 802.1AE MACsec SecTAG (print-macsec.c): TCI/AN, short length, packet number, [SCI]
+      if (this.eflag) {
+        this.etherTypePrint(type);
+        this.lengthColon(origLength);
+        printedLength = true;
+      }
+      const secLen = d[p] & 0x20 ? 14 : 6;
+      if (caplen < secLen || length < secLen) {
+        this.trunc('macsec');
+        return hdrlen + caplen;
+      }
+      const tci = d[p];
+      const sl = d[p + 1];
+      if (tci & 0x80 || (sl & 0xc0) !== 0 || sl > 48) {
+        // version 1 or an invalid short length: not printed
+        this.sectag(p);
+        return hdrlen + caplen;
+      }
+      if (this.eflag) {
+        this.sectag(p);
+        out.ascii(', ');
+      }
+      const tag = p;
+      p += secLen;
+      hdrlen += secLen;
+      length -= secLen;
+      caplen -= secLen;
+      if ((tci & 0x0c) !== 0) {
+        // encrypted (or changed) payload
+        if (!this.eflag) {
+          out.mac(d, off + 6);
+          out.ascii(' > ');
+          out.mac(d, off);
+          out.ascii(' 802.1AE MACsec, ');
+          this.sectag(tag);
+          out.ascii(', ');
+        }
+        this.defaultPrint(p, caplen);
+        return hdrlen;
+      }
+      if (length < 16 || caplen < 16) {
+        this.trunc('macsec');
+        return hdrlen + caplen;
+      }
+      length -= 16;
+      caplen -= 16;
+      if (sl !== 0) {
+        if (sl > length) {
+          this.trunc('macsec');
+          return hdrlen + caplen;
+        }
+        length = sl;
+        if (caplen > sl) caplen = sl;
+      }
+      if (caplen < 2) {
+        this.trunc('macsec');
+        return hdrlen + caplen;
+      }
+      type = u16(d, p);
+      p += 2;
+      length -= 2;
+      caplen -= 2;
+      hdrlen += 2;
+    }
+    while (type === 0x8100 || type === 0x9100 || type === 0x9200 || type === 0x88a8) {
+      if (caplen < 4 || length < 4) {
+        this.trunc('vlan');
+        return hdrlen + (caplen < 4 ? caplen : length);
+      }
+      if (this.eflag) {
+        const tag = u16(d, p);
+        this.etherTypePrint(type);
+        if (!printedLength) {
+          this.lengthColon(origLength);
+          printedLength = true;
+        } else out.ascii(', ');
+        out.ascii('vlan ');
+        out.dec(tag & 0xfff);
+        out.ascii(', p ');
+        out.dec(tag >> 13);
+        if (tag & 0x1000) out.ascii(', DEI');
+        out.ascii(', ');
+      }
+      type = u16(d, p + 2);
+      p += 4;
+      length -= 4;
+      caplen -= 4;
+      hdrlen += 4;
+    }
+    if (type <= MAX_ETHERNET_LENGTH_VAL) {
+      // 802.3 length field and an LLC header: not decoded by portscope's printer.
+      if (type < length) {
+        length = type;
+        if (caplen > length) caplen = length;
+      }
+      if (this.eflag) {
+        out.ascii('802.3');
+        if (!printedLength) this.lengthColon(length);
+      }
+      out.ascii('LLC, length ');
+      out.dec(length);
+      this.defaultPrint(p, caplen);
+      return hdrlen;
+    }
+    if (this.eflag) {
+      this.etherTypePrint(type);
+      if (!printedLength) this.lengthColon(origLength);
+      else out.ascii(', ');
+    }
+    if (!this.etherType(type, p, length, p + caplen)) {
+      if (!this.eflag) {
+        this.etherAddrs(off);
+        this.etherTypePrint(type);
+        this.lengthColon(origLength);
+      }
+      this.defaultPrint(p, caplen);
+    }
+    return hdrlen;
+  }
+
+  /** print_sectag() of print-macsec.c. */
+  private sectag(p: number): void {
+    const out = this.out;
+    const d = this.d;
+    const tci = d[p];
+    out.ascii('an ');
+    out.dec(tci & 3);
+    out.ascii(', pn ');
+    out.dec(u32(d, p + 2));
+    out.ascii(', flags ');
+    if ((tci & 0x7c) === 0) out.ascii('none');
+    if (tci & 0x08) out.byte(69); // E
+    if (tci & 0x04) out.byte(67); // C
+    if (tci & 0x40) out.byte(83); // S (end station)
+    if (tci & 0x20) out.byte(73); // I (SCI present)
+    if (tci & 0x10) out.byte(66); // B (single copy broadcast)
+    if (d[p + 1] !== 0) {
+      out.ascii(', sl ');
+      out.dec(d[p + 1] & 0x3f);
+    }
+    if (tci & 0x20) {
+      out.ascii(', sci ');
+      for (let i = 6; i < 14; i++) out.hex2(d[p + i]);
+    }
+  }
+
+  /** ethertype_print() for the types portscope prints; false for the others. */
+  private etherType(type: number, p: number, length: number, end: number): boolean {
+    switch (type) {
+      case ETHERTYPE_IPV4:
+        this.ip4(p, length, end);
+        return true;
+      case ETHERTYPE_IPV6:
+        this.ip6(p, length, end);
+        return true;
+      case ETHERTYPE_ARP:
+      case ETHERTYPE_REVARP:
+        this.arp(p, length, end);
+        return true;
+      default:
+        return false;
+    }
+  }
+
+  /** Linux cooked capture v1 (sll_if_print). */
+  private sll(off: number, length: number, end: number): number {
+    const out = this.out;
+    const d = this.d;
+    let caplen = end - off;
+    if (caplen < 16) {
+      this.trunc('sll');
+      return caplen;
+    }
+    if (this.eflag) this.sllHeader(off, length, false);
+    length -= 16;
+    caplen -= 16;
+    let p = off + 16;
+    let hdrlen = 16;
+    let type = u16(d, off + 14);
+    for (;;) {
+      if (type <= MAX_ETHERNET_LENGTH_VAL) {
+        // 802.3 (IPX), 802.2 LLC and Linux pseudo-protocols: not decoded.
+        this.defaultPrint(p, caplen);
+        return hdrlen;
+      }
+      if (type === 0x8100) {
+        if (caplen < 4 || length < 4) {
+          this.trunc('vlan');
+          return hdrlen + (caplen < 4 ? caplen : length);
+        }
+        if (this.eflag) {
+          const tag = u16(d, p);
+          out.ascii('vlan ');
+          out.dec(tag & 0xfff);
+          out.ascii(', p ');
+          out.dec(tag >> 13);
+          if (tag & 0x1000) out.ascii(', DEI');
+          out.ascii(', ');
+        }
+        type = u16(d, p + 2);
+        if (type <= MAX_ETHERNET_LENGTH_VAL) type = 4; // LINUX_SLL_P_802_2
+        if (!this.qflag) {
+          out.ascii('ethertype ');
+          out.ascii(etherTypeName(type) ?? 'Unknown');
+          out.ascii(', ');
+        }
+        p += 4;
+        length -= 4;
+        caplen -= 4;
+        hdrlen += 4;
+        continue;
+      }
+      if (!this.etherType(type, p, length, p + caplen)) {
+        if (!this.eflag) this.sllHeader(off, length + 16, false);
+        this.defaultPrint(p, caplen);
+      }
+      return hdrlen;
+    }
+  }
+
+  /** sll_print() / sll2_print(): packet type (v1), address, protocol and length. */
+  private sllHeader(off: number, length: number, v2: boolean): void {
+    const out = this.out;
+    const d = this.d;
+    let type: number;
+    if (!v2) {
+      const t = sllPacketTypeName(u16(d, off));
+      for (let i = t.length; i < 3; i++) out.byte(32);
+      out.ascii(t);
+      out.byte(32);
+      if (u16(d, off + 4) === 6) {
+        out.mac(d, off + 6);
+        out.byte(32);
+      }
+      type = u16(d, off + 14);
+    } else {
+      out.ascii('ifindex ');
+      out.dec(u32(d, off + 4));
+      out.byte(32);
+      if (d[off + 11] === 6) {
+        out.mac(d, off + 12);
+        out.byte(32);
+      }
+      type = u16(d, off);
+    }
+    if (this.qflag) return;
+    if (type <= MAX_ETHERNET_LENGTH_VAL) {
+      if (type === 1) out.ascii('802.3');
+      else if (type === 4) out.ascii('802.2');
+      else {
+        out.ascii('ethertype Unknown (0x');
+        this.hex4(type);
+        out.byte(41);
+      }
+    } else {
+      out.ascii('ethertype ');
+      out.ascii(etherTypeName(type) ?? 'Unknown');
+      out.ascii(' (0x');
+      this.hex4(type);
+      out.byte(41);
+    }
+    this.lengthColon(length);
+  }
+
+  /** Linux cooked capture v2 (sll2_if_print): interface name and packet type always. */
+  private sll2(off: number, length: number, end: number): number {
+    const out = this.out;
+    const d = this.d;
+    let caplen = end - off;
+    if (caplen < 20) {
+      this.trunc('sll2');
+      return caplen;
+    }
+    if (this.ifNames === null) this.ifNames = hostInterfaceNames();
+    const name = this.ifNames.get(u32(d, off + 4)) ?? '?';
+    out.ascii(name);
+    for (let i = name.length; i < 5; i++) out.byte(32);
+    out.byte(32);
+    const t = sllPacketTypeName(d[off + 10]);
+    out.ascii(t);
+    for (let i = t.length; i < 3; i++) out.byte(32);
+    out.byte(32);
+    if (this.eflag) this.sllHeader(off, length, true);
+    length -= 20;
+    caplen -= 20;
+    const p = off + 20;
+    const type = u16(d, off);
+    if (type <= MAX_ETHERNET_LENGTH_VAL || !this.etherType(type, p, length, p + caplen)) {
+      if (!this.eflag && type > MAX_ETHERNET_LENGTH_VAL) this.sllHeader(off, length + 20, true);
+      this.defaultPrint(p, caplen);
+    }
+    return 20;
+  }
+
+  /**
+   * BSD loopback (null_if_print, also used for LOOP): a 4-byte address family in the capturing
+   * host's byte order, swapped when its upper half is set.
+   */
+  private nullLink(off: number, length: number, end: number): number {
+    const d = this.d;
+    const caplen = end - off;
+    if (caplen < 4) {
+      this.trunc('null');
+      return caplen;
+    }
+    let family = (d[off] | (d[off + 1] << 8) | (d[off + 2] << 16) | (d[off + 3] << 24)) >>> 0;
+    if ((family & 0xffff0000) !== 0) family = u32(d, off);
+    if (this.eflag) this.nullHeader(family, length);
+    const p = off + 4;
+    switch (family) {
+      case 2:
+        this.ip4(p, length - 4, end);
+        break;
+      case 24:
+      case 28:
+      case 30:
+        this.ip6(p, length - 4, end);
+        break;
+      default:
+        if (!this.eflag) this.nullHeader(family, length);
+        this.defaultPrint(p, caplen - 4);
+        break;
+    }
+    return 4;
+  }
+
+  private nullHeader(family: number, length: number): void {
+    const out = this.out;
+    const name = bsdAfName(family);
+    if (!this.qflag) {
+      out.ascii('AF ');
+      out.ascii(name ?? 'Unknown');
+      out.ascii(' (');
+      out.dec(family);
+      out.byte(41);
+    } else if (name !== undefined) out.ascii(name);
+    else {
+      out.ascii('Unknown AF ');
+      out.dec(family);
+    }
+    this.lengthColon(length);
+  }
+
+  /** ipN_print(): IPv4 or IPv6 by the version nibble. */
+  private ipN(off: number, length: number, end: number): void {
+    const out = this.out;
+    if (length < 1) {
+      out.ascii('truncated-ip ');
+      out.dec(length);
+      return;
+    }
+    if (end - off < 1) {
+      this.truncJ('ipn');
+      return;
+    }
+    const v = this.d[off] & 0xf0;
+    if (v === 0x40) this.ip4(off, length, end);
+    else if (v === 0x60) this.ip6(off, length, end);
+    else {
+      out.ascii('unknown ip ');
+      out.dec(v >> 4);
+    }
+  }
+
+  // ---------------------------------------------------------------- ARP
+
+  /** arp_print(); `length` is what the link layer left, `end` the captured end. */
+  private arp(off: number, length: number, end: number): void {
+    const out = this.out;
+    const d = this.d;
+    if (end - off < 8) {
+      this.truncJ('arp');
+      return;
+    }
+    const hrd = u16(d, off);
+    const pro = u16(d, off + 2);
+    const hln = d[off + 4];
+    const pln = d[off + 5];
+    const op = u16(d, off + 6);
+    if (hrd === 19) {
+      // ATM ARP (RFC 2225): a different layout, not printed.
+      out.ascii('ARP, ATM, length ');
+      out.dec(length);
+      return;
+    }
+    const sha = off + 8;
+    const spa = sha + hln;
+    const tha = spa + pln;
+    const tpa = tha + hln;
+    if (end - tpa < pln) {
+      this.truncJ('arp');
+      return;
+    }
+    if (!this.eflag) out.ascii('ARP, ');
+    const ipLike = pro === ETHERTYPE_IPV4 || pro === ETHERTYPE_TRAIL;
+    if (!ipLike || pln !== 4 || hln === 0) {
+      const hn = arpHardwareName(hrd);
+      if (hn !== undefined) out.ascii(hn);
+      else {
+        out.ascii('Unknown Hardware (');
+        out.dec(hrd);
+        out.byte(41);
+      }
+      out.ascii(' (len ');
+      out.dec(hln);
+      out.ascii('), ');
+      const pn = etherTypeName(pro);
+      if (pn !== undefined) out.ascii(pn);
+      else {
+        out.ascii('Unknown Protocol (0x');
+        this.hex4(pro);
+        out.byte(41);
+      }
+      out.ascii(' (len ');
+      out.dec(pln);
+      out.ascii('), length ');
+      out.dec(length);
+      return;
+    }
+    const on = arpOpName(op);
+    if (on !== undefined) out.ascii(on);
+    else {
+      out.ascii('Unknown (');
+      out.dec(op);
+      out.byte(41);
+    }
+    out.byte(32);
+    switch (op) {
+      case 1: {
+        out.ascii('who-has ');
+        out.ipv4(u32(d, tpa));
+        let nonzero = false;
+        for (let i = 0; i < hln; i++) if (d[tha + i] !== 0) nonzero = true;
+        if (nonzero) {
+          out.ascii(' (');
+          this.linkAddr(tha, hln);
+          out.byte(41);
+        }
+        out.ascii(' tell ');
+        out.ipv4(u32(d, spa));
+        break;
+      }
+      case 2:
+        out.ipv4(u32(d, spa));
+        out.ascii(' is-at ');
+        this.linkAddr(sha, hln);
+        break;
+      case 3:
+      case 8:
+        out.ascii('who-is ');
+        this.linkAddr(tha, hln);
+        out.ascii(' tell ');
+        this.linkAddr(sha, hln);
+        break;
+      case 4:
+        this.linkAddr(tha, hln);
+        out.ascii(' at ');
+        out.ipv4(u32(d, tpa));
+        break;
+      case 9:
+        this.linkAddr(sha, hln);
+        out.ascii(' at ');
+        out.ipv4(u32(d, spa));
+        break;
+      default:
+        // ND_DEFAULTPRINT without the -q/-x check of the link printers
+        this.hexAscii(off, end - off);
+        return;
+    }
+    out.ascii(', length ');
+    out.dec(length);
+  }
+
+  /** linkaddr_string(): MAC form for 6 bytes, else hex bytes joined by ':'. */
+  private linkAddr(off: number, len: number): void {
+    const out = this.out;
+    if (len === 0) {
+      out.ascii('<empty>');
+      return;
+    }
+    for (let i = 0; i < len; i++) {
+      if (i > 0) out.byte(58);
+      out.hex2(this.d[off + i]);
+    }
+  }
+
+  // ---------------------------------------------------------------- IP
+
+  private addrs4(ip: number, withPorts: boolean, sport: number, dport: number): void {
+    const out = this.out;
+    const d = this.d;
+    out.ipv4(u32(d, ip + 12));
+    if (withPorts) {
+      out.byte(46);
+      out.dec(sport);
+    }
+    out.ascii(' > ');
+    out.ipv4(u32(d, ip + 16));
+    if (withPorts) {
+      out.byte(46);
+      out.dec(dport);
+    }
+    out.ascii(': ');
+  }
+
+  private addrs6(ip: number, withPorts: boolean, sport: number, dport: number): void {
+    const out = this.out;
+    out.ipv6(this.d, ip + 8);
+    if (withPorts) {
+      out.byte(46);
+      out.dec(sport);
+    }
+    out.ascii(' > ');
+    out.ipv6(this.d, ip + 24);
+    if (withPorts) {
+      out.byte(46);
+      out.dec(dport);
+    }
+    out.ascii(': ');
+  }
+
+  /** ip_print(): `length` is what the link layer left, `end` the captured end. */
+  private ip4(off: number, length: number, end: number): void {
+    const out = this.out;
+    const d = this.d;
+    if (end - off < 1) {
+      this.truncJ('ip');
+      return;
+    }
+    const v = d[off] >> 4;
+    if (v !== 4) {
+      if (v === 6) out.ascii('IP6, wrong link-layer encapsulation');
+      else {
+        out.ascii('IP');
+        out.dec(v);
+      }
+      out.ascii(' (invalid)');
+      return;
+    }
+    if (!this.eflag) out.ascii('IP ');
+    if (end - off < 20) {
+      this.trunc('ip');
+      return;
+    }
+    if (length < 20) {
+      out.ascii('truncated-ip ');
+      out.dec(length);
+      return;
+    }
+    const hlen = (d[off] & 15) * 4;
+    if (hlen < 20) {
+      out.ascii('bad-hlen ');
+      out.dec(hlen);
+      return;
+    }
+    let len = u16(d, off + 2);
+    if (length < len) {
+      out.ascii('truncated-ip - ');
+      out.dec(len - length);
+      out.ascii(' bytes missing! ');
+    }
+    if (len < hlen) {
+      out.ascii('bad-len ');
+      out.dec(len);
+      return;
+    }
+    if (off + len < end) end = off + len;
+    len -= hlen;
+    const fragOff = u16(d, off + 6);
+    const proto = d[off + 9];
+    if ((fragOff & 0x1fff) === 0) {
+      if (proto !== IPPROTO_TCP && proto !== IPPROTO_UDP && proto !== IPPROTO_SCTP && proto !== IPPROTO_DCCP) {
+        this.addrs4(off, false, 0, 0);
+      }
+      if (end - off < hlen) {
+        out.ascii(' [remaining caplen(');
+        out.dec(end - off);
+        out.ascii(') < header length(');
+        out.dec(hlen);
+        out.ascii(')]');
+        this.truncJ('ip');
+        return;
+      }
+      this.demux(off + hlen, len, 4, fragOff & 0x2000 ? 1 : 0, proto, off, end);
+    } else {
+      out.ipv4(u32(d, off + 12));
+      out.ascii(' > ');
+      out.ipv4(u32(d, off + 16));
+      out.ascii(': ip-proto-');
+      out.dec(proto);
+    }
+  }
+
+  /** ip_demux_print(). */
+  private demux(bp: number, length: number, ver: number, fragmented: number, nh: number, iph: number, end: number): void {
+    const out = this.out;
+    const d = this.d;
+    switch (nh) {
+      case IPPROTO_TCP:
+        this.tcp(bp, length, iph, ver, end);
+        return;
+      case IPPROTO_UDP:
+        this.udp(bp, length, iph, ver, fragmented, end);
+        return;
+      case IPPROTO_ICMP:
+        if (ver === 4) this.icmp(bp, length, end);
+        else out.ascii('[ICMP requires IPv4] (invalid)');
+        return;
+      case IPPROTO_ICMPV6:
+        if (ver === 6) this.icmp6(bp, length, end);
+        else out.ascii('[ICMP6 requires IPv6] (invalid)');
+        return;
+      case IPPROTO_IPV4:
+        if (this.depth < MAX_DEPTH) {
+          this.depth++;
+          this.ip4(bp, length, end);
+          return;
+        }
+        break;
+      case IPPROTO_IPV6:
+        if (this.depth < MAX_DEPTH) {
+          this.depth++;
+          this.ip6(bp, length, end);
+          return;
+        }
+        break;
+      case IPPROTO_NONE:
+        out.ascii('no next header');
+        return;
+      case 50: // ESP (print-esp.c, without decryption secrets)
+        if (end - bp < 8) {
+          if (end - bp >= 4) {
+            out.ascii('ESP(spi=0x');
+            this.hex4(u16(d, bp));
+            this.hex4(u16(d, bp + 2));
+          }
+          this.truncJ('esp');
+          return;
+        }
+        out.ascii('ESP(spi=0x');
+        this.hex4(u16(d, bp));
+        this.hex4(u16(d, bp + 2));
+        out.ascii(',seq=0x');
+        out.hex(u32(d, bp + 4));
+        out.ascii('), length ');
+        out.dec(length);
+        return;
+      case 2: // IGMP: -q prints the name only
+        if (this.qflag && ver === 4) {
+          out.ascii('igmp');
+          return;
+        }
+        break;
+      case IPPROTO_SCTP:
+      case IPPROTO_DCCP:
+        // Their printers (not in portscope) print the addresses themselves.
+        if (ver === 4) this.addrs4(iph, false, 0, 0);
+        else this.addrs6(iph, false, 0, 0);
+        break;
+      default:
+        break;
+    }
+    out.ascii(' ip-proto-');
+    out.dec(nh);
+    out.byte(32);
+    out.dec(length);
+  }
+
+  /** ip6_print(). */
+  private ip6(off: number, length: number, end: number): void {
+    const out = this.out;
+    const d = this.d;
+    if (end - off < 40) {
+      this.trunc('ip6');
+      return;
+    }
+    if (length < 40) {
+      out.ascii('truncated-ip6 ');
+      out.dec(length);
+      return;
+    }
+    if (!this.eflag) out.ascii('IP6 ');
+    const v = d[off] >> 4;
+    if (v !== 6) {
+      out.ascii('version error: ');
+      out.dec(v);
+      out.ascii(' != 6');
+      return;
+    }
+    let payloadLen = u16(d, off + 4);
+    let len: number;
+    if (payloadLen !== 0) {
+      len = payloadLen + 40;
+      if (length < len) {
+        out.ascii('truncated-ip6 - ');
+        out.dec(len - length);
+        out.ascii(' bytes missing!');
+      }
+    } else len = length + 40;
+    if (off + len < end) end = off + len;
+    let nh = d[off + 6];
+    let ph = 255;
+    let cp = off;
+    let advance = 40;
+    let total = 0;
+    let foundExt = false;
+    let foundHbh = false;
+    let jumbo = -1;
+    let fragmented = 0;
+    while (cp < end && advance > 0) {
+      if (len < advance) {
+        this.trunc('ip6');
+        return;
+      }
+      cp += advance;
+      len -= advance;
+      total += advance;
+      if (cp === off + 40 && nh !== IPPROTO_TCP && nh !== IPPROTO_UDP && nh !== IPPROTO_DCCP && nh !== IPPROTO_SCTP) {
+        this.addrs6(off, false, 0, 0);
+      }
+      switch (nh) {
+        case IPPROTO_HOPOPTS: {
+          if (foundHbh) {
+            out.ascii('[The Hop-by-Hop Options header was already found] (invalid)');
+            return;
+          }
+          if (ph !== 255) {
+            out.ascii("[The Hop-by-Hop Options header don't follow the IPv6 header] (invalid)");
+            return;
+          }
+          advance = this.ip6Options(cp, end, 'HBH ', 'hbhopt', payloadLen === 0);
+          if (this.jumboLen >= 0) {
+            // a valid Jumbo Payload option (RFC 2675): its length replaces the header's
+            jumbo = this.jumboLen;
+            payloadLen = jumbo;
+          }
+          if (payloadLen === 0 && jumbo < 0) {
+            out.ascii('[No valid Jumbo Payload Hop-by-Hop option found] (invalid)');
+            return;
+          }
+          if (advance < 0) return;
+          foundExt = true;
+          foundHbh = true;
+          nh = d[cp];
+          break;
+        }
+        case IPPROTO_DSTOPTS:
+          advance = this.ip6Options(cp, end, 'DSTOPT ', 'dstopt', false);
+          if (advance < 0) return;
+          foundExt = true;
+          nh = d[cp];
+          break;
+        case IPPROTO_FRAGMENT: {
+          if (end - cp < 4) {
+            this.truncJ('frag6');
+            return;
+          }
+          const fo = u16(d, cp + 2) & 0xfff8;
+          out.ascii('frag (');
+          out.dec(fo);
+          out.byte(124);
+          out.dec((40 + u16(d, off + 4) - (cp - off) - 8) >>> 0);
+          out.byte(41);
+          if (fo !== 0) return;
+          out.byte(32);
+          advance = 8;
+          if (end <= cp + advance) return;
+          foundExt = true;
+          nh = d[cp];
+          fragmented = 1;
+          break;
+        }
+        case IPPROTO_ROUTING:
+          advance = this.rt6(cp, end);
+          if (advance < 0) return;
+          foundExt = true;
+          nh = d[cp];
+          break;
+        case 135: // mobility header: not printed
+        case 62:
+          out.ascii('mobility');
+          return;
+        default: {
+          if (jumbo >= 0) {
+            len = jumbo + 40;
+            if (len < total) {
+              this.trunc('ip6');
+              return;
+            }
+            if (length < len) {
+              out.ascii('truncated-ip6 - ');
+              out.dec(len - length);
+              out.ascii(' bytes missing!');
+            }
+            end = Math.min(end, off + len);
+            len -= total;
+          } else if (payloadLen === 0) {
+            if (foundExt) {
+              this.trunc('ip6');
+              return;
+            }
+            len = 0;
+            end = Math.min(end, off + 40);
+          }
+          this.demux(cp, len, 6, fragmented, nh, off, end);
+          return;
+        }
+      }
+      ph = nh;
+    }
+  }
+
+  /** Length of the valid Jumbo Payload option found by the last ip6Options(), or -1. */
+  private jumboLen = -1;
+
+  /**
+   * hbhopt_process() / dstopt_process(): prints `label`, walks the options silently (as without
+   * -v) and returns the header length, or -1 after printing a truncation. `jumboAllowed`: a
+   * hop-by-hop header of a packet whose payload length is 0, where a Jumbo Payload option
+   * (>= 65536) is valid; its value is left in jumboLen.
+   */
+  private ip6Options(cp: number, end: number, label: string, proto: string, jumboAllowed: boolean): number {
+    const d = this.d;
+    this.jumboLen = -1;
+    if (end - cp < 2) {
+      this.trunc(proto);
+      return -1;
+    }
+    const hlen = (d[cp + 1] + 1) * 8;
+    if (end - cp < hlen) {
+      this.trunc(proto);
+      return -1;
+    }
+    this.out.ascii(label);
+    const o = cp + 2;
+    const len = hlen - 2;
+    let optlen = 0;
+    let seen = false;
+    for (let i = 0; i < len; i += optlen) {
+      const t = d[o + i];
+      if (t === 0) {
+        optlen = 1;
+        continue;
+      }
+      if (i + 1 >= len) return this.optionsTrunc(proto);
+      optlen = d[o + i + 1] + 2;
+      if (i + optlen > len) return this.optionsTrunc(proto);
+      if (t === 0xc2) {
+        if (len < 6 || optlen !== 6) return this.optionsTrunc(proto);
+        const j = u32(d, o + i + 2);
+        if (!seen && jumboAllowed && j >= 65536) this.jumboLen = j;
+        seen = true;
+      }
+    }
+    return hlen;
+  }
+
+  private optionsTrunc(proto: string): number {
+    this.trunc(proto);
+    return -1;
+  }
+
+  /** rt6_print() without -v. */
+  private rt6(cp: number, end: number): number {
+    const out = this.out;
+    const d = this.d;
+    out.ascii('RT6');
+    if (end - cp < 2) return this.rt6Trunc();
+    const len = d[cp + 1];
+    out.ascii(' (len=');
+    out.dec(len);
+    if (end - cp < 3) return this.rt6Trunc();
+    const type = d[cp + 2];
+    out.ascii(', type=');
+    out.dec(type);
+    if (type === 0) out.ascii(' [Deprecated]');
+    if (end - cp < 4) return this.rt6Trunc();
+    out.ascii(', segleft=');
+    out.dec(d[cp + 3]);
+    if (type === 0 || type === 2) {
+      if (end - cp < 8) return this.rt6Trunc();
+      const rsv = u32(d, cp + 4);
+      if (rsv !== 0) {
+        out.ascii(', rsv=0x');
+        out.hex(rsv);
+      }
+      if (len % 2 === 1) {
+        out.ascii(' [invalid length ');
+        out.dec(len);
+        out.ascii('] (invalid)');
+        return -1;
+      }
+      let p = cp + 8;
+      for (let i = 0; i < len >> 1; i++) {
+        if (end - p < 16) return this.rt6Trunc();
+        out.ascii(', [');
+        out.dec(i);
+        out.byte(93);
+        out.ipv6(d, p);
+        p += 16;
+      }
+      out.ascii(') ');
+      return (len + 1) * 8;
+    }
+    if (type === 4) {
+      if (end - cp < 8) return this.rt6Trunc();
+      const last = d[cp + 4];
+      out.ascii(', last-entry=');
+      out.dec(last);
+      if (d[cp + 5] !== 0) {
+        out.ascii(', flags=0x');
+        out.hex(d[cp + 5]);
+      }
+      out.ascii(', tag=');
+      out.hex(u16(d, cp + 6));
+      let p = cp + 8;
+      for (let i = 0; i <= last; i++) {
+        if (end - p < 16) return this.rt6Trunc();
+        out.ascii(', [');
+        out.dec(i);
+        out.byte(93);
+        out.ipv6(d, p);
+        p += 16;
+      }
+      out.ascii(') ');
+      return (len + 1) * 8;
+    }
+    out.ascii(' (unknown type) (invalid)');
+    return -1;
+  }
+
+  private rt6Trunc(): number {
+    this.truncJ('rt6');
+    return -1;
+  }
+
+  // ---------------------------------------------------------------- transport
+
+  /** tcp_print(): `length` is the IP payload length the IP header claims. */
+  private tcp(bp: number, length: number, iph: number, ver: number, end: number): void {
+    const out = this.out;
+    const d = this.d;
+    if (end - bp < 4) {
+      // no destination port: addresses only, then the truncation mark
+      if (ver === 6) out.ipv6(d, iph + 8);
+      else out.ipv4(u32(d, iph + 12));
+      out.ascii(' > ');
+      if (ver === 6) out.ipv6(d, iph + 24);
+      else out.ipv4(u32(d, iph + 16));
+      out.byte(58);
+      this.trunc('tcp');
+      return;
+    }
+    const sport = u16(d, bp);
+    const dport = u16(d, bp + 2);
+    const direct = ver === 6 ? d[iph + 6] === IPPROTO_TCP : d[iph + 9] === IPPROTO_TCP;
+    if (direct) {
+      if (ver === 6) this.addrs6(iph, true, sport, dport);
+      else this.addrs4(iph, true, sport, dport);
+    } else {
+      out.dec(sport);
+      out.ascii(' > ');
+      out.dec(dport);
+      out.ascii(': ');
+    }
+    if (end - bp < 20) {
+      this.trunc('tcp');
+      return;
+    }
+    let hlen = (d[bp + 12] >> 4) * 4;
+    if (hlen < 20) {
+      out.ascii(' tcp ');
+      out.dec((length - hlen) >>> 0);
+      out.ascii(' [bad hdr length ');
+      out.dec(hlen);
+      out.ascii(' - too short, < 20]');
+      return;
+    }
+    if (this.qflag) {
+      out.ascii('tcp ');
+      out.dec((length - hlen) >>> 0);
+      if (hlen > length) this.badHdrLong(hlen, length);
+      return;
+    }
+    let seq = u32(d, bp + 4);
+    let ack = u32(d, bp + 8);
+    const flags = d[bp + 13];
+    const win = u16(d, bp + 14);
+    const urp = u16(d, bp + 18);
+    out.ascii('Flags [');
+    if (flags === 0) out.ascii('none');
+    else for (let i = 0; i < 8; i++) if (flags & (1 << i)) out.byte(TCP_FLAG_CHARS.charCodeAt(i));
+    out.byte(93);
+    let rev = false;
+    let thseq = 0;
+    let thack = 0;
+    if (!this.opts.absoluteSeq && flags & TH_ACK) {
+      const t = this.seq;
+      if (sport > dport) rev = true;
+      else if (sport === dport) rev = this.addrGreater(iph, ver);
+      const ports = rev ? ((dport << 16) | sport) >>> 0 : ((sport << 16) | dport) >>> 0;
+      const srcOff = ver === 6 ? iph + 8 : iph + 12;
+      const dstOff = ver === 6 ? iph + 24 : iph + 16;
+      if (ver === 6) {
+        if (rev) t.setKey6(d, dstOff, srcOff, ports);
+        else t.setKey6(d, srcOff, dstOff, ports);
+      } else if (rev) t.setKey4(u32(d, dstOff), u32(d, srcOff), ports);
+      else t.setKey4(u32(d, srcOff), u32(d, dstOff), ports);
+      const found = t.lookup();
+      if (!found || flags & TH_SYN) {
+        if (rev) t.store((ack - 1) >>> 0, seq);
+        else t.store(seq, (ack - 1) >>> 0);
+      } else if (rev) {
+        seq = (seq - t.ack) >>> 0;
+        ack = (ack - t.seq) >>> 0;
+      } else {
+        seq = (seq - t.seq) >>> 0;
+        ack = (ack - t.ack) >>> 0;
+      }
+      thseq = t.seq;
+      thack = t.ack;
+    }
+    if (hlen > length) {
+      this.badHdrLong(hlen, length);
+      return;
+    }
+    length -= hlen;
+    if (this.opts.verbose > 1 || length > 0 || flags & (TH_SYN | TH_FIN | TH_RST)) {
+      out.ascii(', seq ');
+      out.dec(seq);
+      if (length > 0) {
+        out.byte(58);
+        out.dec((seq + length) >>> 0);
+      }
+    }
+    if (flags & TH_ACK) {
+      out.ascii(', ack ');
+      out.dec(ack);
+    }
+    out.ascii(', win ');
+    out.dec(win);
+    if (flags & TH_URG) {
+      out.ascii(', urg ');
+      out.dec(urp);
+    }
+    if (hlen > 20 && !this.tcpOptions(bp + 20, hlen - 20, end, flags, rev, thseq, thack)) return;
+    out.ascii(', length ');
+    out.dec(length);
+  }
+
+  private badHdrLong(hlen: number, length: number): void {
+    const out = this.out;
+    out.ascii(' [bad hdr length ');
+    out.dec(hlen);
+    out.ascii(' - too long, > ');
+    out.dec(length);
+    out.byte(93);
+  }
+
+  /** memcmp(ip_src, ip_dst) > 0 */
+  private addrGreater(iph: number, ver: number): boolean {
+    const d = this.d;
+    const a = ver === 6 ? iph + 8 : iph + 12;
+    const b = ver === 6 ? iph + 24 : iph + 16;
+    const n = ver === 6 ? 16 : 4;
+    for (let i = 0; i < n; i++) {
+      if (d[a + i] !== d[b + i]) return d[a + i] > d[b + i];
+    }
+    return false;
+  }
+
+  /**
+   * The options list ", options [...]". Returns false when it ended the line (a truncated
+   * option: " [|tcp]"), true otherwise (also after "[bad opt]", which tcpdump follows by nothing).
+   */
+  private tcpOptions(cp: number, hlen: number, end: number, flags: number, rev: boolean, thseq: number, thack: number): boolean {
+    const out = this.out;
+    const d = this.d;
+    out.ascii(', options [');
+    let first = true;
+    while (hlen > 0) {
+      if (!first) out.byte(44);
+      if (cp >= end) return this.optTruncGet();
+      const opt = d[cp++];
+      let len: number;
+      if (opt === 0 || opt === 1) len = 1;
+      else {
+        if (cp >= end) return this.optTruncGet();
+        len = d[cp++];
+        if (len < 2 || len > hlen) return this.badOpt(first);
+        hlen--;
+      }
+      hlen--;
+      let datalen = 0;
+      const name = tcpOptionName(opt);
+      if (name !== undefined) out.ascii(name);
+      else {
+        out.ascii('unknown-');
+        out.dec(opt);
+      }
+      switch (opt) {
+        case 2: // mss
+          datalen = 2;
+          if (datalen > hlen) return this.badOpt(first);
+          if (end - cp < 2) return this.optTrunc(first);
+          out.byte(32);
+          out.dec(u16(d, cp));
+          break;
+        case 3: // wscale
+          datalen = 1;
+          if (datalen > hlen) return this.badOpt(first);
+          if (end - cp < 1) return this.optTrunc(first);
+          out.byte(32);
+          out.dec(d[cp]);
+          break;
+        case 5: // sack
+          datalen = len - 2;
+          if (datalen % 8 !== 0) out.ascii(' invalid sack');
+          else {
+            out.byte(32);
+            out.dec(datalen / 8);
+            out.byte(32);
+            for (let i = 0; i < datalen; i += 8) {
+              if (i + 4 > hlen) return this.badOpt(first);
+              if (end - cp < i + 4) return this.optTrunc(first);
+              let s = u32(d, cp + i);
+              if (i + 8 > hlen) return this.badOpt(first);
+              if (end - cp < i + 8) return this.optTrunc(first);
+              let e = u32(d, cp + i + 4);
+              if (rev) {
+                s = (s - thseq) >>> 0;
+                e = (e - thseq) >>> 0;
+              } else {
+                s = (s - thack) >>> 0;
+                e = (e - thack) >>> 0;
+              }
+              out.byte(123);
+              out.dec(s);
+              out.byte(58);
+              out.dec(e);
+              out.byte(125);
+            }
+          }
+          break;
+        case 6:
+        case 7:
+        case 11:
+        case 12:
+        case 13:
+          datalen = 4;
+          if (datalen > hlen) return this.badOpt(first);
+          if (end - cp < 4) return this.optTrunc(first);
+          out.byte(32);
+          out.dec(u32(d, cp));
+          break;
+        case 8: // timestamps
+          datalen = 8;
+          if (datalen > hlen) return this.badOpt(first);
+          if (end - cp < 8) return this.optTrunc(first);
+          out.ascii(' val ');
+          out.dec(u32(d, cp));
+          out.ascii(' ecr ');
+          out.dec(u32(d, cp + 4));
+          break;
+        case 19: // md5 signature: tcpdump built with libcrypto cannot check it without a secret
+          datalen = 16;
+          if (datalen > hlen) return this.badOpt(first);
+          if (end - cp < 16) return this.optTrunc(first);
+          out.ascii(" shared secret not supplied with -M, can't check - ");
+          for (let i = 0; i < 16; i++) out.hex2(d[cp + i]);
+          break;
+        case 20: // scps
+          datalen = 2;
+          if (datalen > hlen) return this.badOpt(first);
+          if (end - cp < 2) return this.optTrunc(first);
+          out.ascii(' cap ');
+          out.hex2(d[cp]);
+          out.ascii(' id ');
+          out.dec(d[cp + 1]);
+          break;
+        case 29: // tcp-ao
+          datalen = len - 2;
+          if (datalen < 2) out.ascii(' (invalid)');
+          else {
+            if (1 > hlen) return this.badOpt(first);
+            if (end - cp < 1) return this.optTrunc(first);
+            out.ascii(' keyid ');
+            out.dec(d[cp]);
+            if (2 > hlen) return this.badOpt(first);
+            if (end - cp < 2) return this.optTrunc(first);
+            out.ascii(' rnextkeyid ');
+            out.dec(d[cp + 1]);
+            if (datalen > 2) {
+              out.ascii(' mac 0x');
+              for (let i = 2; i < datalen; i++) {
+                if (i + 1 > hlen) return this.badOpt(first);
+                if (end - cp < i + 1) return this.optTrunc(first);
+                out.hex2(d[cp + i]);
+              }
+            }
+          }
+          break;
+        case 0:
+        case 1:
+        case 4:
+          break;
+        case 28: {
+          // uto
+          datalen = 2;
+          if (datalen > hlen) return this.badOpt(first);
+          if (end - cp < 2) return this.optTrunc(first);
+          let uto = u16(d, cp);
+          out.ascii(' 0x');
+          out.hex(uto);
+          uto = uto & 1 ? (uto >> 1) * 60 : uto >> 1;
+          out.byte(32);
+          out.dec(uto);
+          break;
+        }
+        case 30: // mptcp
+          datalen = len - 2;
+          if (datalen > hlen) return this.badOpt(first);
+          if (end - cp < datalen) return this.optTrunc(first);
+          if (!this.mptcp(cp - 2, len, flags)) return this.badOpt(first);
+          break;
+        case 34: // tfo
+          datalen = len - 2;
+          if (datalen > hlen) return this.badOpt(first);
+          if (end - cp < datalen) return this.optTrunc(first);
+          out.byte(32);
+          this.fastOpen(cp, datalen);
+          break;
+        case 254: {
+          datalen = len - 2;
+          if (datalen > hlen) return this.badOpt(first);
+          if (end - cp < datalen) return this.optTrunc(first);
+          if (datalen < 2) return this.badOpt(first);
+          const magic = u16(d, cp);
+          out.byte(45);
+          if (magic === 0xf989) {
+            out.ascii('tfo');
+            this.fastOpen(cp + 2, datalen - 2);
+          } else this.hex4(magic);
+          break;
+        }
+        default:
+          datalen = len - 2;
+          if (datalen) out.ascii(' 0x');
+          for (let i = 0; i < datalen; i++) {
+            if (i + 1 > hlen) return this.badOpt(first);
+            if (end - cp < i + 1) return this.optTrunc(first);
+            out.hex2(d[cp + i]);
+          }
+          break;
+      }
+      cp += datalen;
+      hlen -= datalen;
+      datalen++;
+      if (opt !== 0 && opt !== 1) datalen++;
+      if (datalen !== len) {
+        out.ascii('[len ');
+        out.dec(len);
+        out.byte(93);
+      }
+      first = false;
+      if (opt === 0) break;
+    }
+    out.byte(93);
+    void flags;
+    return true;
+  }
+
+  /** mptcp_print() (print-mptcp.c, RFC 8684): the option at `o`, `len` bytes, all captured. */
+  private mptcp(o: number, len: number, flags: number): boolean {
+    const out = this.out;
+    const d = this.d;
+    if (len < 3) return false;
+    let sub = d[o + 2] >> 4;
+    if (sub > 8) sub = 8;
+    out.byte(32);
+    out.dec(len);
+    out.byte(32);
+    out.ascii(MPTCP_SUBTYPES[sub]);
+    switch (sub) {
+      case 0: {
+        // capable
+        if (!((len === 12 || len === 4) && flags & TH_SYN) && !((len === 20 || len === 22) && (flags & (TH_SYN | TH_ACK)) === TH_ACK)) {
+          return false;
+        }
+        const version = d[o + 2] & 0xf;
+        if (version > 1) {
+          out.ascii(' Unknown Version (');
+          out.dec(version);
+          out.byte(41);
+          return true;
+        }
+        out.ascii(' v');
+        out.dec(version);
+        if (d[o + 3] & 0x80) out.ascii(' csum');
+        if (len === 12 || len >= 20) {
+          out.ascii(' {0x');
+          this.hex64(o + 4);
+          if (len >= 20) {
+            out.ascii(',0x');
+            this.hex64(o + 12);
+          }
+          out.byte(125);
+        }
+        return true;
+      }
+      case 1: {
+        // join
+        if (!(len === 12 && flags & TH_SYN) && !(len === 16 && (flags & (TH_SYN | TH_ACK)) === (TH_SYN | TH_ACK)) && !(len === 24 && flags & TH_ACK)) {
+          return false;
+        }
+        if (len !== 24) {
+          if (d[o + 2] & 1) out.ascii(' backup');
+          out.ascii(' id ');
+          out.dec(d[o + 3]);
+        }
+        if (len === 12) {
+          out.ascii(' token 0x');
+          out.hex(u32(d, o + 4));
+          out.ascii(' nonce 0x');
+          out.hex(u32(d, o + 8));
+        } else if (len === 16) {
+          out.ascii(' hmac 0x');
+          this.hex64(o + 4);
+          out.ascii(' nonce 0x');
+          out.hex(u32(d, o + 12));
+        } else {
+          out.ascii(' hmac 0x');
+          for (let i = 0; i < 20; i++) out.hex2(d[o + 4 + i]);
+        }
+        return true;
+      }
+      case 2: {
+        // dss
+        if (len < 4 || flags & TH_SYN) return false;
+        const f = d[o + 3];
+        if (f & 0x10) out.ascii(' fin');
+        let p = o + 4;
+        let left = len - 4;
+        if (f & 0x01) {
+          out.ascii(' ack ');
+          if (f & 0x02) {
+            if (left < 8) return false;
+            this.dec64(p);
+            p += 8;
+            left -= 8;
+          } else {
+            if (left < 4) return false;
+            out.dec(u32(d, p));
+            p += 4;
+            left -= 4;
+          }
+        }
+        if (f & 0x04) {
+          out.ascii(' seq ');
+          if (f & 0x08) {
+            if (left < 8) return false;
+            this.dec64(p);
+            p += 8;
+            left -= 8;
+          } else {
+            if (left < 4) return false;
+            out.dec(u32(d, p));
+            p += 4;
+            left -= 4;
+          }
+          if (left < 4) return false;
+          out.ascii(' subseq ');
+          out.dec(u32(d, p));
+          p += 4;
+          left -= 4;
+          if (left < 2) return false;
+          out.ascii(' len ');
+          out.dec(u16(d, p));
+          p += 2;
+          left -= 2;
+          if (left >= 2) {
+            out.ascii(' csum 0x');
+            out.hex(u16(d, p));
+            left -= 2;
+          }
+        }
+        return left === 0;
+      }
+      case 3: {
+        // add-addr
+        if (!(len === 8 || len === 10 || len === 16 || len === 18 || len === 20 || len === 22 || len === 28 || len === 30)) return false;
+        const e = d[o + 2] & 0xf;
+        out.ascii(e === 6 ? ' v0-ip6' : e === 4 ? ' v0-ip4' : e === 1 ? ' v1-echo' : e === 0 ? ' v1' : ' [bad version/echo]');
+        out.ascii(' id ');
+        out.dec(d[o + 3]);
+        out.byte(32);
+        if (len <= 18) {
+          out.ipv4(u32(d, o + 4));
+          if (len === 10 || len === 18) {
+            out.byte(58);
+            out.dec(u16(d, o + 8));
+          }
+          if (len === 16 || len === 18) {
+            out.ascii(' hmac 0x');
+            this.hex64(len === 16 ? o + 8 : o + 10);
+          }
+        } else {
+          out.ipv6(d, o + 4);
+          if (len === 22 || len === 30) {
+            out.byte(58);
+            out.dec(u16(d, o + 20));
+          }
+          if (len === 28 || len === 30) {
+            out.ascii(' hmac 0x');
+            this.hex64(len === 28 ? o + 20 : o + 22);
+          }
+        }
+        return true;
+      }
+      case 4:
+        // rem-addr
+        if (len < 4) return false;
+        out.ascii(' id');
+        for (let i = 3; i < len; i++) {
+          out.byte(32);
+          out.dec(d[o + i]);
+        }
+        return true;
+      case 5:
+        // prio
+        if (len !== 3 && len !== 4) return false;
+        out.ascii(d[o + 2] & 1 ? ' backup' : ' non-backup');
+        if (len === 4) {
+          out.ascii(' id ');
+          out.dec(d[o + 3]);
+        }
+        return true;
+      case 6:
+      case 7:
+        // fail / fast-close
+        if (len !== 12) return false;
+        if (sub === 6) {
+          out.ascii(' seq ');
+          this.dec64(o + 4);
+        } else {
+          out.ascii(' key 0x');
+          this.hex64(o + 4);
+        }
+        return true;
+      default:
+        return true;
+    }
+  }
+
+  /** 64-bit big-endian value at `o` in hex without leading zeros (%PRIx64). */
+  private hex64(o: number): void {
+    const hi = u32(this.d, o);
+    const lo = u32(this.d, o + 4);
+    if (hi === 0) {
+      this.out.hex(lo);
+      return;
+    }
+    this.out.hex(hi);
+    for (let s = 28; s >= 0; s -= 4) this.out.byte(HEX_DIGITS.charCodeAt((lo >>> s) & 15));
+  }
+
+  private readonly limbs = new Uint16Array(4);
+  private readonly digits = new Uint8Array(20);
+
+  /** 64-bit big-endian value at `o` in decimal (%PRIu64), without BigInt. */
+  private dec64(o: number): void {
+    const l = this.limbs;
+    for (let i = 0; i < 4; i++) l[i] = u16(this.d, o + 2 * i);
+    const dg = this.digits;
+    let n = 0;
+    for (;;) {
+      // divide the 4x16-bit number by 10
+      let r = 0;
+      let nonzero = false;
+      for (let i = 0; i < 4; i++) {
+        const cur = r * 65536 + l[i];
+        l[i] = Math.floor(cur / 10);
+        r = cur - l[i] * 10;
+        if (l[i] !== 0) nonzero = true;
+      }
+      dg[n++] = 48 + r;
+      if (!nonzero) break;
+    }
+    while (n > 0) this.out.byte(dg[--n]);
+  }
+
+  /** TCP Fast Open cookie (print_tcp_fastopen_option). */
+  private fastOpen(cp: number, datalen: number): void {
+    const out = this.out;
+    if (datalen === 0) out.ascii(' cookiereq');
+    else if (datalen % 2 !== 0 || datalen < 4 || datalen > 16) out.ascii(' (invalid)');
+    else {
+      out.ascii(' cookie ');
+      for (let i = 0; i < datalen; i++) out.hex2(this.d[cp + i]);
+    }
+  }
+
+  /** "[bad opt]" ends tcp_print (with "]" when an option was printed before). */
+  private badOpt(first: boolean): boolean {
+    this.out.ascii('[bad opt]');
+    if (!first) this.out.byte(93);
+    return false;
+  }
+
+  /** Option data cut by the capture (LENCHECK): " [|tcp]", and ">" after a printed option. */
+  private optTrunc(first: boolean): boolean {
+    this.trunc('tcp');
+    if (!first) this.out.byte(62);
+    return false;
+  }
+
+  /** An option kind or length cut by the capture (a GET_U_1 longjmp). */
+  private optTruncGet(): boolean {
+    this.truncJ('tcp');
+    return false;
+  }
+
+  /** udp_print() (-q form for every port: application protocols are not decoded). */
+  private udp(bp: number, length: number, iph: number, ver: number, fragmented: number, end: number): void {
+    const out = this.out;
+    const d = this.d;
+    if (end - bp < 4) {
+      this.udpAddrs(iph, ver, -1, -1);
+      this.trunc('udp');
+      return;
+    }
+    const sport = u16(d, bp);
+    const dport = u16(d, bp + 2);
+    if (length < 8) {
+      this.udpAddrs(iph, ver, sport, dport);
+      out.ascii('truncated-udp ');
+      out.dec(length);
+      return;
+    }
+    if (end - bp < 6) {
+      this.udpAddrs(iph, ver, sport, dport);
+      this.trunc('udp');
+      return;
+    }
+    let ulen = u16(d, bp + 4);
+    if (ulen === 0 && length > 65535) ulen = length;
+    if (ulen < 8) {
+      this.udpAddrs(iph, ver, sport, dport);
+      out.ascii('truncated-udplength ');
+      out.dec(ulen);
+      return;
+    }
+    ulen -= 8;
+    length -= 8;
+    if (ulen < length) length = ulen;
+    if (end - bp < 8) {
+      this.udpAddrs(iph, ver, sport, dport);
+      this.trunc('udp');
+      return;
+    }
+    this.udpAddrs(iph, ver, sport, dport);
+    if (ulen > length && !fragmented) {
+      out.ascii('UDP, bad length ');
+      out.dec(ulen);
+      out.ascii(' > ');
+      out.dec(length);
+    } else {
+      out.ascii('UDP, length ');
+      out.dec(ulen);
+    }
+  }
+
+  /** udpipaddr_print(). */
+  private udpAddrs(iph: number, ver: number, sport: number, dport: number): void {
+    const out = this.out;
+    const direct = ver === 6 ? this.d[iph + 6] === IPPROTO_UDP : this.d[iph + 9] === IPPROTO_UDP;
+    if (direct) {
+      if (ver === 6) this.addrs6(iph, sport >= 0, sport, dport);
+      else this.addrs4(iph, sport >= 0, sport, dport);
+    } else if (sport >= 0) {
+      out.dec(sport);
+      out.ascii(' > ');
+      out.dec(dport);
+      out.ascii(': ');
+    }
+  }
+
+  /** icmp_print() without -v: `plen` is the IP payload length. */
+  private icmp(bp: number, plen: number, end: number): void {
+    const out = this.out;
+    const d = this.d;
+    const avail = end - bp;
+    if (avail < 2) return this.truncJ('icmp');
+    const type = d[bp];
+    const code = d[bp + 1];
+    // The quoted IP header of error messages starts at bp + 8; its destination at bp + 24.
+    const oip = bp + 8;
+    const mark = out.pos;
+    out.ascii('ICMP ');
+    switch (type) {
+      case 0:
+      case 8:
+        if (avail < 8) return this.icmpTrunc(mark);
+        out.ascii(type === 8 ? 'echo request, id ' : 'echo reply, id ');
+        out.dec(u16(d, bp + 4));
+        out.ascii(', seq ');
+        out.dec(u16(d, bp + 6));
+        break;
+      case 3:
+        switch (code) {
+          case 0:
+          case 1:
+            if (avail < 28) return this.icmpTrunc(mark);
+            out.ascii(code === 0 ? 'net ' : 'host ');
+            out.ipv4(u32(d, oip + 16));
+            out.ascii(' unreachable');
+            break;
+          case 2:
+            if (avail < 28) return this.icmpTrunc(mark);
+            out.ipv4(u32(d, oip + 16));
+            out.ascii(' protocol ');
+            out.dec(d[oip + 9]);
+            out.ascii(' unreachable');
+            break;
+          case 3: {
+            if (avail < 18) return this.icmpTrunc(mark);
+            const hl = (d[oip] & 15) * 4;
+            if (end - (oip + hl) < 4) return this.icmpTrunc(mark);
+            const dport = u16(d, oip + hl + 2);
+            const p = d[oip + 9];
+            if (avail < 28) return this.icmpTrunc(mark);
+            out.ipv4(u32(d, oip + 16));
+            if (p === IPPROTO_TCP || p === IPPROTO_UDP) {
+              out.ascii(p === IPPROTO_TCP ? ' tcp port ' : ' udp port ');
+              out.dec(dport);
+            } else {
+              out.ascii(' protocol ');
+              out.dec(p);
+              out.ascii(' port ');
+              out.dec(dport);
+            }
+            out.ascii(' unreachable');
+            break;
+          }
+          case 4: {
+            if (avail < 8) return this.icmpTrunc(mark);
+            const mtu = u16(d, bp + 6);
+            if (avail < 28) return this.icmpTrunc(mark);
+            out.ipv4(u32(d, oip + 16));
+            out.ascii(' unreachable - need to frag');
+            if (mtu) {
+              out.ascii(' (mtu ');
+              out.dec(mtu);
+              out.byte(41);
+            }
+            break;
+          }
+          default: {
+            if (avail < 28) return this.icmpTrunc(mark);
+            const t = icmpUnreachText(code);
+            if (t !== undefined) {
+              out.ascii(t[0]);
+              out.ipv4(u32(d, oip + 16));
+              out.ascii(t[1]);
+            } else {
+              out.ipv4(u32(d, oip + 16));
+              out.ascii(' unreachable - #');
+              out.dec(code);
+            }
+            break;
+          }
+        }
+        break;
+      case 5:
+        if (avail < 28) return this.icmpTrunc(mark);
+        if (code <= 3) {
+          out.ascii(code >= 2 ? 'redirect-tos ' : 'redirect ');
+          out.ipv4(u32(d, oip + 16));
+          out.ascii(code & 1 ? ' to host ' : ' to net ');
+        } else {
+          out.ascii('redirect-#');
+          out.dec(code);
+          out.byte(32);
+          out.ipv4(u32(d, oip + 16));
+          out.ascii(' to ');
+        }
+        out.ipv4(u32(d, bp + 4));
+        break;
+      case 11:
+        if (avail < 28) return this.icmpTrunc(mark);
+        if (code === 0) out.ascii('time exceeded in-transit');
+        else if (code === 1) out.ascii('ip reassembly time exceeded');
+        else {
+          out.ascii('time exceeded-#');
+          out.dec(code);
+        }
+        break;
+      case 12:
+        if (code) {
+          out.ascii('parameter problem - code ');
+          out.dec(code);
+        } else {
+          if (avail < 5) return this.icmpTrunc(mark);
+          out.ascii('parameter problem - octet ');
+          out.dec(d[bp + 4]);
+        }
+        break;
+      case 18:
+        if (avail < 12) return this.icmpTrunc(mark);
+        out.ascii('address mask is 0x');
+        this.hex4(u16(d, bp + 8));
+        this.hex4(u16(d, bp + 10));
+        break;
+      case 13:
+        if (avail < 8) return this.icmpTrunc(mark);
+        out.ascii('time stamp query id ');
+        out.dec(u16(d, bp + 4));
+        out.ascii(' seq ');
+        out.dec(u16(d, bp + 6));
+        break;
+      default: {
+        const n = icmpTypeName(type);
+        if (n !== undefined) out.ascii(n);
+        else {
+          out.ascii('type-#');
+          out.dec(type);
+        }
+        break;
+      }
+    }
+    out.ascii(', length ');
+    out.dec(plen);
+  }
+
+  /** A truncated ICMP message: tcpdump printed nothing of it yet (it formats into a buffer). */
+  private icmpTrunc(mark: number): void {
+    this.out.pos = mark;
+    this.truncJ('icmp');
+  }
+
+  /** icmp6_print() without -v. */
+  private icmp6(bp: number, length: number, end: number): void {
+    const out = this.out;
+    const d = this.d;
+    const avail = end - bp;
+    if (length === 0) {
+      out.ascii('ICMP6, length 0 (invalid)');
+      return;
+    }
+    if (avail < 1) return this.truncJ('icmp6');
+    const type = d[bp];
+    out.ascii('ICMP6, ');
+    const name = icmp6TypeName(type);
+    if (name !== undefined) out.ascii(name);
+    else {
+      out.ascii('unknown icmp6 type (');
+      out.dec(type);
+      out.byte(41);
+    }
+    if (avail < 2) return this.truncJ('icmp6');
+    const code = d[bp + 1];
+    const oip = bp + 8;
+    switch (type) {
+      case 1: {
+        const cn = icmp6UnreachName(code);
+        out.ascii(', ');
+        if (cn !== undefined) out.ascii(cn);
+        else {
+          out.ascii('unknown unreach code (');
+          out.dec(code);
+          out.byte(41);
+        }
+        if (code === 0 || code === 1 || code === 3) {
+          if (end - oip < 40) return this.truncJ('icmp6');
+          out.byte(32);
+          out.ipv6(d, oip + 24);
+        } else if (code === 2) {
+          if (end - oip < 40) return this.truncJ('icmp6');
+          out.byte(32);
+          out.ipv6(d, oip + 24);
+          out.ascii(', source address ');
+          out.ipv6(d, oip + 8);
+        } else if (code === 4) {
+          const up = this.upperLayer(oip, end);
+          if (up < 0) return this.truncJ('icmp6');
+          const dport = u16(d, up + 2);
+          out.ascii(', ');
+          out.ipv6(d, oip + 24);
+          if (this.upperProto === IPPROTO_TCP || this.upperProto === IPPROTO_UDP) {
+            out.ascii(this.upperProto === IPPROTO_TCP ? ' tcp port ' : ' udp port ');
+            out.dec(dport);
+          } else {
+            out.ascii(' protocol ');
+            out.dec(this.upperProto);
+            out.ascii(' port ');
+            out.dec(dport);
+            out.ascii(' unreachable');
+          }
+        } else {
+          this.hexOnly(bp, Math.min(length, avail)); // print_unknown_data()
+          return;
+        }
+        break;
+      }
+      case 2:
+        if (avail < 8) return this.truncJ('icmp6');
+        out.ascii(', mtu ');
+        out.dec(u32(d, bp + 4));
+        break;
+      case 3:
+        if (code === 0) {
+          if (end - oip < 40) return this.truncJ('icmp6');
+          out.ascii(' for ');
+          out.ipv6(d, oip + 24);
+        } else if (code === 1) out.ascii(' (reassembly)');
+        else {
+          out.ascii(', unknown code (');
+          out.dec(code);
+          out.byte(41);
+        }
+        break;
+      case 4: {
+        if (end - oip < 40) return this.truncJ('icmp6');
+        const ptr = u32(d, bp + 4);
+        switch (code) {
+          case 0:
+            out.ascii(', erroneous - octet ');
+            break;
+          case 1:
+            out.ascii(', next header - octet ');
+            break;
+          case 2:
+            out.ascii(', option - octet ');
+            break;
+          case 3:
+            out.ascii(', incomplete header chain - octet ');
+            break;
+          default:
+            out.ascii(', code-#');
+            out.dec(code);
+            break;
+        }
+        if (code <= 3) out.dec(ptr);
+        break;
+      }
+      case 128:
+      case 129:
+        if (avail < 8) return this.truncJ('icmp6');
+        out.ascii(', id ');
+        out.dec(u16(d, bp + 4));
+        out.ascii(', seq ');
+        out.dec(u16(d, bp + 6));
+        break;
+      case 133:
+      case 134:
+      case 141:
+      case 142:
+        break;
+      case 135:
+      case 136:
+        if (avail < 24) return this.truncJ('icmp6');
+        out.ascii(type === 135 ? ', who has ' : ', tgt is ');
+        out.ipv6(d, bp + 8);
+        break;
+      case 137:
+        if (avail < 24) return this.truncJ('icmp6');
+        out.ascii(', ');
+        out.ipv6(d, bp + 24);
+        if (avail < 40) return this.truncJ('icmp6');
+        out.ascii(' to ');
+        out.ipv6(d, bp + 8);
+        break;
+      case 143:
+        if (length < 8) {
+          out.ascii(' [invalid len ');
+          out.dec(length);
+          out.byte(93);
+          return;
+        }
+        if (avail < 8) return this.truncJ('icmp6');
+        out.ascii(', ');
+        out.dec(u16(d, bp + 6));
+        out.ascii(' group record(s)');
+        break;
+      case 144:
+      case 146:
+        if (avail < 6) return this.truncJ('icmp6');
+        out.ascii(', id 0x');
+        this.hex4(u16(d, bp + 4));
+        break;
+      default:
+        out.ascii(', length ');
+        out.dec(length);
+        this.hexOnly(bp, Math.min(length, avail)); // print_unknown_data()
+        return;
+    }
+    out.ascii(', length ');
+    out.dec(length);
+  }
+
+  /** Protocol found by the last upperLayer(). */
+  private upperProto = -1;
+
+  /**
+   * get_upperlayer() of print-icmp6.c: walks the IPv6 header quoted at `ip` to a TCP/UDP header
+   * with its destination port captured; returns its offset, or -1.
+   */
+  private upperLayer(ip: number, end: number): number {
+    const d = this.d;
+    if (end - ip < 40) return -1;
+    let nh = d[ip + 6];
+    let p = ip + 40;
+    for (let n = 0; n < 16; n++) {
+      switch (nh) {
+        case IPPROTO_UDP:
+        case IPPROTO_TCP:
+          this.upperProto = nh;
+          return end - p >= 4 ? p : -1;
+        case IPPROTO_HOPOPTS:
+        case IPPROTO_DSTOPTS:
+        case IPPROTO_ROUTING:
+          if (end - p < 2) return -1;
+          nh = d[p];
+          p += (d[p + 1] + 1) * 8;
+          break;
+        case IPPROTO_FRAGMENT:
+          if (end - p < 4) return -1;
+          if (u16(d, p + 2) & 0xfff8) return -1;
+          nh = d[p];
+          p += 8;
+          break;
+        case 51: // AH
+          if (end - p < 2) return -1;
+          nh = d[p];
+          p += (d[p + 1] + 2) * 4;
+          break;
+        default:
+          return -1;
+      }
+    }
+    return -1;
+  }
+}
+
+/** The line printer of `portscope dump`: tcpdump's output format. */
 export function createLinePrinter(out: OutBuf, opts: LinePrinterOptions, source: PacketSource): PacketSink {
-  void opts; void source;
-  return {
-    onPacket(p) {
-      out.dec(p.frameNumber);
-      out.byte(10);
-      out.maybeFlush();
-    },
-  };
+  void source;
+  return new TcpdumpLinePrinter(out, opts);
 }

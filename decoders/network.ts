@@ -1,0 +1,164 @@
+// Dispatch on an EtherType: the network layer after Ethernet, VLAN tags, SNAP, SLL, GRE.
+import { u16 } from './bytes';
+import { DecodeStatus, Layer, type PacketInfo } from './packet-info';
+import { decodeIpv4 } from './ipv4';
+import { decodeIpv6 } from './ipv6';
+import { decodeArp } from './arp';
+import { decodeVlan, VlanTpid } from './vlan';
+
+const ETHERTYPE_IPV4 = 0x0800;
+const ETHERTYPE_ARP = 0x0806;
+const ETHERTYPE_RARP = 0x8035;
+const ETHERTYPE_IPV6 = 0x86dd;
+const ETHERTYPE_MPLS = 0x8847;
+const ETHERTYPE_MPLS_MULTICAST = 0x8848;
+const ETHERTYPE_PPPOE_SESSION = 0x8864;
+const ETHERTYPE_MACSEC = 0x88e5;
+const ETHERTYPE_CISCO_METADATA = 0x8909;
+const ETHERTYPE_ARISTA = 0xd28b;
+
+/** Decodes the network-layer packet of EtherType `type` at b[off .. end). Unknown types are Ok. */
+export function decodeNetwork(b: Uint8Array, off: number, end: number, type: number, p: PacketInfo): DecodeStatus {
+  p.netType = type;
+  switch (type) {
+    case ETHERTYPE_IPV4:
+      // tshark's IPv4 dissector hands a version-6 header to IPv6.
+      return end - off >= 1 && b[off] >> 4 === 6 ? decodeIpByVersion(b, off, end, p) : decodeIpv4(b, off, end, p);
+    case ETHERTYPE_IPV6:
+      return decodeIpv6(b, off, end, p);
+    case VlanTpid.DOT1Q:
+    case VlanTpid.DOT1AD:
+    case VlanTpid.QINQ_OLD:
+      return decodeVlan(b, off, end, p);
+    case ETHERTYPE_ARISTA:
+      return decodeArista(b, off, end, p);
+    case ETHERTYPE_ARP:
+    case ETHERTYPE_RARP:
+      return decodeArp(b, off, end, p);
+    case ETHERTYPE_MPLS:
+    case ETHERTYPE_MPLS_MULTICAST:
+      return decodeMpls(b, off, end, p);
+    case ETHERTYPE_PPPOE_SESSION:
+      return decodePppoeSession(b, off, end, p);
+    case ETHERTYPE_MACSEC:
+      return decodeMacsec(b, off, end, p);
+    case ETHERTYPE_CISCO_METADATA:
+      return decodeCiscoMetadata(b, off, end, p);
+    default:
+      return DecodeStatus.Ok;
+  }
+}
+
+/** Decodes an IP packet whose version is given by its first nibble (raw IP, MPLS payload). */
+export function decodeIpByVersion(b: Uint8Array, off: number, end: number, p: PacketInfo): DecodeStatus {
+  if (end - off < 1) return DecodeStatus.Truncated;
+  const v = b[off] >> 4;
+  if (v === 4) {
+    p.netType = ETHERTYPE_IPV4;
+    return decodeIpv4(b, off, end, p);
+  }
+  if (v === 6) {
+    p.netType = ETHERTYPE_IPV6;
+    return decodeIpv6(b, off, end, p);
+  }
+  return DecodeStatus.Malformed;
+}
+
+// MPLS label stack entry, RFC 3032:
+// | label (20) | TC (3) | S (1) | TTL (8) |
+const MPLS_ENTRY_LEN = 4;
+const MPLS_MAX_LABELS = 16;
+
+/** Walks the label stack to the bottom entry; the payload is IPv4 or IPv6 by its first nibble. */
+function decodeMpls(b: Uint8Array, off: number, end: number, p: PacketInfo): DecodeStatus {
+  let o = off;
+  for (;;) {
+    if (end - o < MPLS_ENTRY_LEN) return DecodeStatus.Truncated;
+    if (p.mplsCount === MPLS_MAX_LABELS) return DecodeStatus.Malformed;
+    p.mplsCount++;
+    const bottom = b[o + 2] & 1;
+    o += MPLS_ENTRY_LEN;
+    if (bottom) break;
+  }
+  p.layers |= Layer.Mpls;
+  if (end - o < 1) return DecodeStatus.Truncated;
+  const v = b[o] >> 4;
+  // Anything else (pseudowire control word, Ethernet over MPLS) is a payload we do not decode.
+  if (v !== 4 && v !== 6) return DecodeStatus.Ok;
+  return decodeIpByVersion(b, o, end, p);
+}
+
+// PPPoE session stage, RFC 2516: ver/type (1), code (1), session id (2), length (2), then the
+// PPP protocol (2): 0x0021 IPv4, 0x0057 IPv6.
+const PPPOE_HEADER_LEN = 6;
+const PPP_PROTO_LEN = 2;
+const PPP_IPV4 = 0x0021;
+const PPP_IPV6 = 0x0057;
+
+function decodePppoeSession(b: Uint8Array, off: number, end: number, p: PacketInfo): DecodeStatus {
+  if (end - off < PPPOE_HEADER_LEN + PPP_PROTO_LEN) return DecodeStatus.Truncated;
+  p.layers |= Layer.Pppoe;
+  const proto = u16(b, off + PPPOE_HEADER_LEN);
+  const o = off + PPPOE_HEADER_LEN + PPP_PROTO_LEN;
+  if (proto === PPP_IPV4) {
+    p.netType = ETHERTYPE_IPV4;
+    return decodeIpv4(b, o, end, p);
+  }
+  if (proto === PPP_IPV6) {
+    p.netType = ETHERTYPE_IPV6;
+    return decodeIpv6(b, o, end, p);
+  }
+  return DecodeStatus.Ok;
+}
+
+// MACsec SecTAG, IEEE 802.1AE: TCI|AN (1), short length (1), packet number (4), SCI (8, when
+// the SC bit is set), then the EtherType of the protected frame, and a 16-byte ICV at the end.
+// Encrypted (E) or changed (C) payloads cannot be decoded.
+const MACSEC_TCI_SC = 0x20;
+const MACSEC_TCI_E = 0x08;
+const MACSEC_TCI_C = 0x04;
+const MACSEC_BASE_LEN = 6;
+const MACSEC_SCI_LEN = 8;
+const MACSEC_ICV_LEN = 16;
+
+function decodeMacsec(b: Uint8Array, off: number, end: number, p: PacketInfo): DecodeStatus {
+  if (end - off < MACSEC_BASE_LEN) return DecodeStatus.Truncated;
+  const tci = b[off];
+  if (tci & (MACSEC_TCI_E | MACSEC_TCI_C)) return DecodeStatus.Ok;
+  const o = off + MACSEC_BASE_LEN + (tci & MACSEC_TCI_SC ? MACSEC_SCI_LEN : 0);
+  if (end - o < 2) return DecodeStatus.Truncated;
+  const type = u16(b, o);
+  if (type === ETHERTYPE_MACSEC) return DecodeStatus.Malformed;
+  const innerEnd = end - MACSEC_ICV_LEN;
+  if (innerEnd < o + 2) return DecodeStatus.Truncated;
+  return decodeNetwork(b, o + 2, innerEnd, type, p);
+}
+
+// Cisco MetaData (SGT tag): version (1), length (1), option type (2), SGT (2), EtherType (2).
+const CMD_LEN = 8;
+
+function decodeCiscoMetadata(b: Uint8Array, off: number, end: number, p: PacketInfo): DecodeStatus {
+  if (end - off < CMD_LEN) return DecodeStatus.Truncated;
+  const type = u16(b, off + CMD_LEN - 2);
+  if (type === ETHERTYPE_CISCO_METADATA) return DecodeStatus.Malformed;
+  return decodeNetwork(b, off + CMD_LEN, end, type, p);
+}
+
+// Arista vendor-specific header: subtype (2), version (2), then for subtype 1 (timestamp) a TAI
+// timestamp of 8 bytes (version 0x0010 TAI, 0x0110 UTC) or 6 bytes (0x0020, 0x0120), then the
+// EtherType.
+const ARISTA_SUBTYPE_TIMESTAMP = 1;
+const ARISTA_V_TS64 = 0x0010;
+const ARISTA_V_TS48 = 0x0020;
+
+function decodeArista(b: Uint8Array, off: number, end: number, p: PacketInfo): DecodeStatus {
+  if (end - off < 4) return DecodeStatus.Truncated;
+  if (u16(b, off) !== ARISTA_SUBTYPE_TIMESTAMP) return DecodeStatus.Ok;
+  const v = u16(b, off + 2) & 0xfeff; // the 0x0100 bit: UTC instead of TAI
+  const o = off + 4 + (v === ARISTA_V_TS64 ? 8 : v === ARISTA_V_TS48 ? 6 : -1000);
+  if (o < off) return DecodeStatus.Ok; // a version we do not know
+  if (end - o < 2) return DecodeStatus.Truncated;
+  const type = u16(b, o);
+  if (type === ETHERTYPE_ARISTA) return DecodeStatus.Malformed;
+  return decodeNetwork(b, o + 2, end, type, p);
+}

@@ -1,0 +1,719 @@
+// Flows with Zeek conn.log semantics, in a bounded table with no object per flow.
+//
+// Key: (protocol, address A, port A, address B, port B) in canonical order (the smaller
+// (address, port) endpoint first), so a packet and its reply find the same entry and the hash of a
+// flow equals the hash of its reverse. Values live in typed arrays indexed by the entry id
+// (FlowStore). The table is a KeyTable: open addressing, backward-shift deletion, an LRU list;
+// when full, the idlest flow is evicted (counted in `evicted`) to make room.
+//
+// Orig/resp: the sender of the first packet is the originator, except that a first packet that is
+// a TCP SYN-ACK, an ICMP echo reply, or (midstream TCP, UDP) goes from a service-like port to a
+// client-like one (see looksLikeReply) flips the direction (history '^'). conn_state and history follow
+// Zeek's conn.log (base/protocols/conn/main.zeek); each history letter is recorded once per
+// direction (Zeek repeats some letters at counts 10, 100, ...: we do not). netstat-style TCP
+// state is what the packets on the wire imply.
+//
+// A flow ends (is "completed": its conn_state counted, kept in the top list when large) when
+// it is evicted, when it is idle longer than its timeout (TCP 300 s, 5 s once closed or reset;
+// UDP/ICMP/other 60 s; by packet timestamps, checked on its next packet and lazily from the LRU
+// tail after every batch), or when a new SYN reuses the ports of a closed connection.
+import { type PacketInfo } from '../../decoders/packet-info';
+import { KeyTable } from './key-table';
+import { mix32, hashIpv4, hashIpv6 } from './sketch';
+import { type HostStats, portHash } from './hosts';
+import { type PortStats } from './ports';
+import { addrText } from './addr';
+import { tsMicros } from './time';
+
+export const CONN_STATES = ['S0', 'S1', 'SF', 'REJ', 'S2', 'S3', 'RSTO', 'RSTR', 'RSTOS0', 'RSTRH', 'SH', 'SHR', 'OTH'] as const;
+export type ConnState = (typeof CONN_STATES)[number];
+const C = { S0: 0, S1: 1, SF: 2, REJ: 3, S2: 4, S3: 5, RSTO: 6, RSTR: 7, RSTOS0: 8, RSTRH: 9, SH: 10, SHR: 11, OTH: 12 };
+
+export const TCP_STATES = ['NONE', 'SYN_SENT', 'SYN_RECEIVED', 'ESTABLISHED', 'FIN_WAIT', 'CLOSING', 'TIME_WAIT', 'CLOSED', 'RESET'] as const;
+export type TcpState = (typeof TCP_STATES)[number];
+const T = { NONE: 0, SYN_SENT: 1, SYN_RECEIVED: 2, ESTABLISHED: 3, FIN_WAIT: 4, CLOSING: 5, TIME_WAIT: 6, CLOSED: 7, RESET: 8 };
+
+/** Zeek's TCP endpoint states (TCP_ENDPOINT_*); UDP/ICMP use INACTIVE / ESTABLISHED (= active). */
+const E = { INACTIVE: 0, SYN_SENT: 1, SYN_ACK_SENT: 2, PARTIAL: 3, ESTABLISHED: 4, CLOSED: 5, RESET: 6 };
+
+// flags bits
+const F_ORIG_IS_A = 1;
+const F_FLIPPED = 2;
+const F_SERVED = 4;
+const F_FIN_O = 8;
+const F_FIN_R = 16;
+const F_FINACK_O = 32; // the originator's FIN was acknowledged
+const F_FINACK_R = 64;
+const F_SEQ_O = 128; // seqEnd valid
+const F_SEQ_R = 256;
+const F_ECHO = 512; // ICMP echo flow (ports hold nothing; id in the key)
+
+const HIST = 20;
+/** History letters in bit order; bit i = upper case (orig), bit i + 16 = lower case (resp). */
+const HL = { S: 0, H: 1, A: 2, D: 3, F: 4, R: 5, Q: 6, T: 7, W: 8 };
+const HL_CHARS = 'SHADFRQTW';
+const HIST_FLIP = 15;
+
+const KEY_WORDS = 10;
+
+export interface FlowOptions {
+  maxFlows?: number;
+  /** Idle timeouts in seconds. */
+  tcpTimeout?: number;
+  tcpClosedTimeout?: number;
+  udpTimeout?: number;
+  otherTimeout?: number;
+  /** Number of largest flows kept in the summary. */
+  top?: number;
+}
+
+export const DEFAULT_MAX_FLOWS = 1_000_000;
+
+export interface FlowRow {
+  proto: string;
+  /** IP protocol number. */
+  ipProto: number;
+  origH: string;
+  origP: number;
+  respH: string;
+  respP: number;
+  connState: ConnState;
+  history: string;
+  tcpState: TcpState | null;
+  origPkts: number;
+  respPkts: number;
+  /** IP-level bytes (IP total lengths), as Zeek's orig_ip_bytes. */
+  origIpBytes: number;
+  respIpBytes: number;
+  /** Transport payload bytes (from IP lengths). */
+  origBytes: number;
+  respBytes: number;
+  /** Frame wire bytes (what tshark's conversation table counts). */
+  origFrameBytes: number;
+  respFrameBytes: number;
+  startUs: number;
+  durationUs: number;
+}
+
+export interface FlowSummary {
+  capacity: number;
+  /** Flows created since the start. */
+  total: number;
+  /** Flows in the table now. */
+  active: number;
+  /** Flows that ended (evicted + expired + reused). */
+  completed: number;
+  evicted: number;
+  expired: number;
+  /** TCP connections ended by a new SYN on the same ports. */
+  reused: number;
+  byProto: Record<string, number>;
+  byConnState: Record<string, number>;
+  /** netstat-style states of the active TCP flows. */
+  byTcpState: Record<string, number>;
+  top: FlowRow[];
+}
+
+// Record layout: per flow one block of doubles (counters and times) and one block of 32-bit words
+// (flags, states, sequence numbers, host ids), so a packet touches two or three cache lines.
+const FS = 10; // doubles per flow
+const O_PKTS = 0, R_PKTS = 1, O_IP = 2, R_IP = 3, O_PAY = 4, R_PAY = 5, O_FRAME = 6, R_FRAME = 7, START = 8, LAST = 9;
+const US = 10; // 32-bit words per flow
+const U_FLAGS = 0, U_HMASK = 2, U_FINO = 3, U_FINR = 4, U_SEQO = 5, U_SEQR = 6, U_HOSTO = 7, U_HOSTR = 8;
+const UB = US * 4; // the same block as bytes: word 1 holds four one-byte fields
+const B_ORIG = 4, B_RESP = 5, B_NET = 6, B_HLEN = 7;
+
+/** Value arrays of flows, indexed by id; the table and the top-N archive each have one. */
+class FlowStore {
+  readonly f: Float64Array;
+  readonly u: Uint32Array;
+  /** The same words as `u`, signed (host ids, -1 = none). */
+  readonly i: Int32Array;
+  /** The same words as `u`, as bytes (states, history length). */
+  readonly b: Uint8Array;
+  readonly hist: Uint8Array;
+  /** Key words (used by the archive; the table keeps keys in its KeyTable). */
+  readonly keys: Uint32Array;
+
+  constructor(readonly n: number, withKeys: boolean) {
+    this.f = new Float64Array(n * FS);
+    const words = new ArrayBuffer(n * US * 4);
+    this.u = new Uint32Array(words);
+    this.i = new Int32Array(words);
+    this.b = new Uint8Array(words);
+    this.hist = new Uint8Array(n * HIST);
+    this.keys = new Uint32Array(withKeys ? n * KEY_WORDS : 0);
+  }
+
+  /** Copies record `from` of `src` into record `to` of this store. */
+  copyFrom(src: FlowStore, from: number, to: number): void {
+    for (let k = 0; k < FS; k++) this.f[to * FS + k] = src.f[from * FS + k];
+    for (let k = 0; k < US; k++) this.u[to * US + k] = src.u[from * US + k];
+    for (let k = 0; k < HIST; k++) this.hist[to * HIST + k] = src.hist[from * HIST + k];
+  }
+
+  clear(id: number): void {
+    this.f.fill(0, id * FS, id * FS + FS);
+    this.u.fill(0, id * US, id * US + US);
+    this.i[id * US + U_HOSTO] = -1;
+    this.i[id * US + U_HOSTR] = -1;
+  }
+
+  totalIp(id: number): number {
+    return this.f[id * FS + O_IP] + this.f[id * FS + R_IP];
+  }
+}
+
+/** Zeek's conn_state() for a record. */
+function connStateOf(s: FlowStore, id: number, proto: number): number {
+  const os = s.b[id * UB + B_ORIG];
+  const rs = s.b[id * UB + B_RESP];
+  if (proto === 6) {
+    const oInactive = os === E.INACTIVE || os === E.PARTIAL;
+    const rInactive = rs === E.INACTIVE || rs === E.PARTIAL;
+    if (rs === E.RESET) {
+      if (os === E.SYN_SENT || os === E.SYN_ACK_SENT || (os === E.RESET && s.f[id * FS + O_PAY] === 0 && s.f[id * FS + R_PAY] === 0)) return C.REJ;
+      return oInactive ? C.RSTRH : C.RSTR;
+    }
+    if (os === E.RESET) {
+      if (rInactive) return historyIsRstos0(s, id) ? C.RSTOS0 : C.OTH;
+      return C.RSTO;
+    }
+    if (rs === E.CLOSED && os === E.CLOSED) return C.SF;
+    if (os === E.CLOSED) return rInactive ? C.SH : C.S2;
+    if (rs === E.CLOSED) return oInactive ? C.SHR : C.S3;
+    if (os === E.SYN_SENT && rs === E.INACTIVE) return C.S0;
+    if (os === E.ESTABLISHED && rs === E.ESTABLISHED) return C.S1;
+    return C.OTH;
+  }
+  if (proto === 17) {
+    if (os === E.ESTABLISHED) return rs === E.ESTABLISHED ? C.SF : C.S0;
+    return rs === E.ESTABLISHED ? C.SHR : C.OTH;
+  }
+  return C.OTH;
+}
+
+/** Zeek's /\^?S[^HAFGIQ]*R.* / on the history. */
+function historyIsRstos0(s: FlowStore, id: number): boolean {
+  const n = s.b[id * UB + B_HLEN];
+  const b = id * HIST;
+  let i = 0;
+  if (i < n && s.hist[b] === 94) i++; // '^'
+  if (i >= n || s.hist[b + i] !== 83) return false; // 'S'
+  for (i++; i < n; i++) {
+    const c = s.hist[b + i];
+    if (c === 82) return true; // 'R'
+    if (c === 72 || c === 65 || c === 70 || c === 71 || c === 73 || c === 81) return false;
+  }
+  return false;
+}
+
+function histText(s: FlowStore, id: number): string {
+  let t = '';
+  for (let i = 0; i < s.b[id * UB + B_HLEN]; i++) t += String.fromCharCode(s.hist[id * HIST + i]);
+  return t;
+}
+
+/** seq a >= b in 32-bit sequence space. */
+function seqGE(a: number, b: number): boolean {
+  return ((a - b) | 0) >= 0;
+}
+
+function protoName(p: number, fam: number): string {
+  return p === 6 ? 'tcp' : p === 17 ? 'udp' : p === 1 ? 'icmp' : p === 58 ? (fam === 6 ? 'icmp6' : 'icmp') : `ip-proto-${p}`;
+}
+
+/**
+ * Midstream TCP and UDP: the first packet seen goes from a server to a client when its source
+ * port looks like a service and its destination port does not (a stand-in for Zeek's
+ * likely_server_ports): well-known source and higher destination, or a destination in the
+ * ephemeral range (>= 32768, Linux and IANA dynamic) from a source below it.
+ */
+function looksLikeReply(sp: number, dp: number): boolean {
+  return (sp < 1024 && dp >= 1024) || (dp >= 32768 && sp < 32768);
+}
+
+export class FlowTable {
+  readonly table: KeyTable;
+  private readonly s: FlowStore;
+  private readonly top: FlowStore;
+  private topCount = 0;
+  private readonly topN: number;
+  private readonly tcpTimeoutUs: number;
+  private readonly tcpClosedTimeoutUs: number;
+  private readonly udpTimeoutUs: number;
+  private readonly otherTimeoutUs: number;
+  total = 0;
+  expired = 0;
+  reused = 0;
+  /** Completed flows by conn_state index, and by protocol class (tcp, udp, icmp, other). */
+  readonly doneByState = new Float64Array(CONN_STATES.length);
+  readonly doneByProto = new Float64Array(4);
+  /** Latest packet time seen (epoch µs). */
+  nowUs = 0;
+  /** Set by add(): the packet went from the originator (1) or the responder (0). */
+  lastFromOrig = 0;
+  /** Set by add(): the packet's source / destination host ids (-1 unknown). */
+  srcHost = -1;
+  dstHost = -1;
+
+  constructor(
+    opts: FlowOptions = {},
+    private readonly hosts: HostStats | null = null,
+    private readonly ports: PortStats | null = null,
+  ) {
+    const cap = opts.maxFlows ?? DEFAULT_MAX_FLOWS;
+    this.table = new KeyTable(cap, KEY_WORDS, true);
+    this.s = new FlowStore(cap, false);
+    this.topN = opts.top ?? 20;
+    this.top = new FlowStore(Math.max(1, this.topN), true);
+    this.tcpTimeoutUs = (opts.tcpTimeout ?? 300) * 1e6;
+    this.tcpClosedTimeoutUs = (opts.tcpClosedTimeout ?? 5) * 1e6;
+    this.udpTimeoutUs = (opts.udpTimeout ?? 60) * 1e6;
+    this.otherTimeoutUs = (opts.otherTimeout ?? 60) * 1e6;
+    this.table.onEvict = (id) => this.finish(id);
+  }
+
+  get evicted(): number {
+    return this.table.evictions;
+  }
+
+  /**
+   * Counts one decoded packet. Returns the flow id, or -1 when the packet belongs to no flow
+   * (not IP, or a non-first fragment of TCP/UDP).
+   */
+  add(p: PacketInfo, data: Uint8Array): number {
+    const fam = p.ipVersion;
+    if (fam === 0) return -1;
+    const proto = p.ipProto;
+    let sp = 0;
+    let dp = 0;
+    let echoId = 0;
+    let echo = false;
+    if (proto === 6 || proto === 17) {
+      if (p.srcPort < 0) return -1;
+      sp = p.srcPort;
+      dp = p.dstPort;
+    } else if (proto === 1 || proto === 58) {
+      const t = p.icmpType;
+      if (t < 0) {
+        if (p.ipFragOffset !== 0) return -1;
+      } else if (proto === 1 ? t === 8 || t === 0 : t === 128 || t === 129) {
+        echo = true;
+        echoId = p.icmpId < 0 ? 0 : p.icmpId;
+      } else {
+        sp = t;
+        dp = p.icmpCode < 0 ? 0 : p.icmpCode;
+      }
+    } else if (proto < 0) return -1;
+    else if (p.ipFragOffset !== 0) return -1;
+
+    let s0: number, s1: number, s2: number, s3: number, d0: number, d1: number, d2: number, d3: number;
+    if (fam === 4) {
+      s0 = p.src4;
+      d0 = p.dst4;
+      s1 = s2 = s3 = d1 = d2 = d3 = 0;
+    } else {
+      const a = p.src6Off;
+      const b = p.dst6Off;
+      if (a < 0 || b < 0) return -1;
+      s0 = ((data[a] << 24) | (data[a + 1] << 16) | (data[a + 2] << 8) | data[a + 3]) >>> 0;
+      s1 = ((data[a + 4] << 24) | (data[a + 5] << 16) | (data[a + 6] << 8) | data[a + 7]) >>> 0;
+      s2 = ((data[a + 8] << 24) | (data[a + 9] << 16) | (data[a + 10] << 8) | data[a + 11]) >>> 0;
+      s3 = ((data[a + 12] << 24) | (data[a + 13] << 16) | (data[a + 14] << 8) | data[a + 15]) >>> 0;
+      d0 = ((data[b] << 24) | (data[b + 1] << 16) | (data[b + 2] << 8) | data[b + 3]) >>> 0;
+      d1 = ((data[b + 4] << 24) | (data[b + 5] << 16) | (data[b + 6] << 8) | data[b + 7]) >>> 0;
+      d2 = ((data[b + 8] << 24) | (data[b + 9] << 16) | (data[b + 10] << 8) | data[b + 11]) >>> 0;
+      d3 = ((data[b + 12] << 24) | (data[b + 13] << 16) | (data[b + 14] << 8) | data[b + 15]) >>> 0;
+    }
+    // canonical order: source first when (src, sp) <= (dst, dp)
+    let srcIsA: boolean;
+    if (s0 !== d0) srcIsA = s0 < d0;
+    else if (s1 !== d1) srcIsA = s1 < d1;
+    else if (s2 !== d2) srcIsA = s2 < d2;
+    else if (s3 !== d3) srcIsA = s3 < d3;
+    else srcIsA = sp <= dp;
+    const t = this.table;
+    const k = t.probe;
+    if (srcIsA) {
+      k[0] = s0; k[1] = s1; k[2] = s2; k[3] = s3; k[4] = d0; k[5] = d1; k[6] = d2; k[7] = d3;
+      k[8] = ((sp << 16) | dp) >>> 0;
+    } else {
+      k[0] = d0; k[1] = d1; k[2] = d2; k[3] = d3; k[4] = s0; k[5] = s1; k[6] = s2; k[7] = s3;
+      k[8] = ((dp << 16) | sp) >>> 0;
+    }
+    k[9] = ((echoId << 16) | (fam << 8) | (echo ? 0x80 : 0) | (proto & 0x7f)) >>> 0;
+    let h = 0x811c9dc5;
+    for (let i = 0; i < KEY_WORDS; i++) h = Math.imul(((h << 5) | (h >>> 27)) ^ k[i], 0x9e3779b1);
+    h = mix32(h >>> 0);
+
+    const ts = tsMicros(p.tsSec, p.tsNsec);
+    if (ts > this.nowUs) this.nowUs = ts;
+    const st = this.s;
+    const flags = p.tcpFlags;
+    let id = t.find(h);
+    if (id >= 0) {
+      const idle = ts - st.f[id * FS + LAST];
+      if (idle > this.timeoutOf(id, proto)) {
+        this.expired++;
+        this.restart(id, p, srcIsA, fam, proto, sp, dp, echo, ts);
+      } else if (
+        proto === 6 && (flags & 0x12) === 0x02 &&
+        (st.b[id * UB + B_ORIG] >= E.CLOSED || st.b[id * UB + B_RESP] >= E.CLOSED)
+      ) {
+        this.reused++;
+        this.restart(id, p, srcIsA, fam, proto, sp, dp, echo, ts);
+      }
+      t.touch(id);
+    } else {
+      id = t.insert(h);
+      this.total++;
+      this.init(id, p, srcIsA, fam, proto, sp, dp, echo, ts);
+      this.created(id, fam, proto, k);
+    }
+
+    const fromOrig = ((st.u[id * US + U_FLAGS] & F_ORIG_IS_A) !== 0) === srcIsA;
+    this.lastFromOrig = fromOrig ? 1 : 0;
+    const len = p.wireLen;
+    const ipLen = p.ipTotalLen;
+    const pay = p.payloadLen;
+    const f = st.f;
+    f[id * FS + LAST] = ts;
+    // O_x and R_x are adjacent: the sender's counters start at o
+    const o = id * FS + (fromOrig ? 0 : 1);
+    f[o + O_PKTS]++;
+    f[o + O_IP] += ipLen;
+    f[o + O_PAY] += pay;
+    f[o + O_FRAME] += len;
+    this.srcHost = st.i[id * US + (fromOrig ? U_HOSTO : U_HOSTR)];
+    this.dstHost = st.i[id * US + (fromOrig ? U_HOSTR : U_HOSTO)];
+    if (proto === 6) this.tcp(id, p, fromOrig, pay);
+    else {
+      if (proto === 17 && pay > 0) this.letter(id, HL.D, fromOrig);
+      if (fromOrig) st.b[id * UB + B_ORIG] = E.ESTABLISHED;
+      else {
+        st.b[id * UB + B_RESP] = E.ESTABLISHED;
+        if ((st.u[id * US + U_FLAGS] & F_SERVED) === 0) this.served(id, k, proto);
+      }
+    }
+    return id;
+  }
+
+  private timeoutOf(id: number, proto: number): number {
+    if (proto !== 6) return proto === 17 ? this.udpTimeoutUs : this.otherTimeoutUs;
+    const s = this.s;
+    const o = s.b[id * UB + B_ORIG];
+    const r = s.b[id * UB + B_RESP];
+    if (o === E.RESET || r === E.RESET || (o === E.CLOSED && r === E.CLOSED)) return this.tcpClosedTimeoutUs;
+    return this.tcpTimeoutUs;
+  }
+
+  /** Ends the flow in `id` and starts a new one under the same key. */
+  private restart(id: number, p: PacketInfo, srcIsA: boolean, fam: number, proto: number, sp: number, dp: number, echo: boolean, ts: number): void {
+    this.finish(id);
+    this.total++;
+    const hostO = this.s.i[id * US + U_HOSTO];
+    const hostR = this.s.i[id * US + U_HOSTR];
+    const wasOrigA = (this.s.u[id * US + U_FLAGS] & F_ORIG_IS_A) !== 0;
+    this.init(id, p, srcIsA, fam, proto, sp, dp, echo, ts);
+    // same key, same two hosts (swapped if the new originator is the other end)
+    const nowOrigA = (this.s.u[id * US + U_FLAGS] & F_ORIG_IS_A) !== 0;
+    this.s.i[id * US + U_HOSTO] = wasOrigA === nowOrigA ? hostO : hostR;
+    this.s.i[id * US + U_HOSTR] = wasOrigA === nowOrigA ? hostR : hostO;
+  }
+
+  private init(id: number, p: PacketInfo, srcIsA: boolean, fam: number, proto: number, sp: number, dp: number, echo: boolean, ts: number): void {
+    const s = this.s;
+    s.clear(id);
+    let flip = false;
+    if (proto === 6) {
+      const f = p.tcpFlags;
+      if ((f & 0x12) === 0x12) flip = true;
+      else if ((f & 0x02) === 0) flip = looksLikeReply(sp, dp);
+    } else if (proto === 17) flip = looksLikeReply(sp, dp);
+    else if (echo) flip = p.icmpType === 0 || p.icmpType === 129;
+    const origIsA = srcIsA !== flip;
+    let fl = origIsA ? F_ORIG_IS_A : 0;
+    if (echo) fl |= F_ECHO;
+    s.u[id * US + U_FLAGS] = fl;
+    s.f[id * FS + START] = ts;
+    s.f[id * FS + LAST] = ts;
+    if (flip) {
+      s.u[id * US + U_FLAGS] |= F_FLIPPED;
+      s.hist[id * HIST] = 94; // '^'
+      s.b[id * UB + B_HLEN] = 1;
+      s.u[id * US + U_HMASK] = 1 << HIST_FLIP;
+    }
+  }
+
+  /** A new key: look its hosts up, record peers and the originator's port as used. */
+  private created(id: number, fam: number, proto: number, k: Uint32Array): void {
+    const hosts = this.hosts;
+    const s = this.s;
+    const hA = fam === 4 ? hashIpv4(k[0]) : hashIpv6(k[0], k[1], k[2], k[3]);
+    const hB = fam === 4 ? hashIpv4(k[4]) : hashIpv6(k[4], k[5], k[6], k[7]);
+    const origIsA = (s.u[id * US + U_FLAGS] & F_ORIG_IS_A) !== 0;
+    if (hosts !== null) {
+      const a = fam === 4 ? hosts.id4(k[0]) : hosts.id6w(k[0], k[1], k[2], k[3]);
+      const b = fam === 4 ? hosts.id4(k[4]) : hosts.id6w(k[4], k[5], k[6], k[7]);
+      s.i[id * US + U_HOSTO] = origIsA ? a : b;
+      s.i[id * US + U_HOSTR] = origIsA ? b : a;
+      if (a >= 0) hosts.peers.add(a, hB);
+      if (b >= 0) hosts.peers.add(b, hA);
+      const pi = proto === 6 ? 0 : proto === 17 ? 1 : -1;
+      if (pi >= 0) {
+        const o = s.i[id * US + U_HOSTO];
+        if (o >= 0) hosts.used.add(o, portHash(pi, origIsA ? k[8] >>> 16 : k[8] & 0xffff));
+      }
+    }
+    const ports = this.ports;
+    if (ports !== null && (proto === 6 || proto === 17)) {
+      const pi = proto === 6 ? 0 : 1;
+      ports.addPeer(pi, k[8] >>> 16, hB);
+      ports.addPeer(pi, k[8] & 0xffff, hA);
+    }
+  }
+
+  /** The responder answered: its port counts as served (Zeek's known_services rule). */
+  private served(id: number, k: Uint32Array, proto: number): void {
+    const s = this.s;
+    s.u[id * US + U_FLAGS] |= F_SERVED;
+    const r = s.i[id * US + U_HOSTR];
+    if (this.hosts === null || r < 0 || (proto !== 6 && proto !== 17)) return;
+    const respPort = (s.u[id * US + U_FLAGS] & F_ORIG_IS_A) !== 0 ? k[8] & 0xffff : k[8] >>> 16;
+    this.hosts.served.add(r, portHash(proto === 6 ? 0 : 1, respPort));
+  }
+
+  private letter(id: number, l: number, fromOrig: boolean): void {
+    const s = this.s;
+    const bit = 1 << (fromOrig ? l : l + 16);
+    if ((s.u[id * US + U_HMASK] & bit) !== 0) return;
+    s.u[id * US + U_HMASK] |= bit;
+    const n = s.b[id * UB + B_HLEN];
+    if (n >= HIST) return;
+    s.hist[id * HIST + n] = HL_CHARS.charCodeAt(l) + (fromOrig ? 0 : 32);
+    s.b[id * UB + B_HLEN] = n + 1;
+  }
+
+  private tcp(id: number, p: PacketInfo, fromOrig: boolean, pay: number): void {
+    const s = this.s;
+    const f = p.tcpFlags;
+    const syn = (f & 0x02) !== 0;
+    const ack = (f & 0x10) !== 0;
+    const fin = (f & 0x01) !== 0;
+    const rst = (f & 0x04) !== 0;
+    const seq = p.tcpSeq >>> 0;
+    // history
+    if (syn) this.letter(id, fin || rst ? HL.Q : ack ? HL.H : HL.S, fromOrig);
+    if (fin) this.letter(id, HL.F, fromOrig);
+    if (rst) this.letter(id, HL.R, fromOrig);
+    if (pay > 0) this.letter(id, HL.D, fromOrig);
+    else if (ack && !syn && !fin && !rst) this.letter(id, HL.A, fromOrig);
+    if (p.tcpWindow === 0 && !syn && !rst && !fin) this.letter(id, HL.W, fromOrig);
+    const u = s.u;
+    const bs = s.b;
+    const w = id * US;
+    if (pay > 0) {
+      const end = (seq + pay) >>> 0;
+      const seqBit = fromOrig ? F_SEQ_O : F_SEQ_R;
+      const se = w + (fromOrig ? U_SEQO : U_SEQR);
+      if ((u[w + U_FLAGS] & seqBit) !== 0 && seqGE(u[se], end)) this.letter(id, HL.T, fromOrig);
+      if ((u[w + U_FLAGS] & seqBit) === 0 || seqGE(end, u[se])) u[se] = end;
+      u[w + U_FLAGS] |= seqBit;
+    }
+
+    // Zeek endpoint states: es = the sender's byte, ps = the peer's
+    const es = id * UB + (fromOrig ? B_ORIG : B_RESP);
+    const ps = id * UB + (fromOrig ? B_RESP : B_ORIG);
+    const e = bs[es];
+    if (syn && e !== E.RESET) {
+      if (!ack) {
+        if (e === E.INACTIVE || e === E.PARTIAL) bs[es] = E.SYN_SENT;
+      } else if (e === E.INACTIVE || e === E.SYN_SENT || e === E.PARTIAL || e === E.SYN_ACK_SENT) {
+        if (bs[ps] === E.SYN_SENT) {
+          bs[es] = E.ESTABLISHED;
+          bs[ps] = E.ESTABLISHED;
+        } else bs[es] = E.SYN_ACK_SENT;
+      }
+      if (!fromOrig && (u[w + U_FLAGS] & F_SERVED) === 0 && ack) this.served(id, this.keyOf(id), 6);
+    } else if (e === E.INACTIVE && (ack || pay > 0)) bs[es] = E.PARTIAL;
+    if (fin && bs[es] !== E.RESET) bs[es] = E.CLOSED;
+    if (rst) bs[es] = E.RESET;
+    if (!fromOrig && !rst && pay > 0 && (s.u[id * US + U_FLAGS] & F_SERVED) === 0) this.served(id, this.keyOf(id), 6);
+
+    // netstat-style state on the wire
+    let fl = s.u[id * US + U_FLAGS];
+    if (fin) {
+      fl |= fromOrig ? F_FIN_O : F_FIN_R;
+      const finSeq = (seq + pay + (syn ? 1 : 0) + 1) >>> 0;
+      if (fromOrig) s.u[id * US + U_FINO] = finSeq;
+      else s.u[id * US + U_FINR] = finSeq;
+    }
+    if (ack) {
+      const ackNo = p.tcpAck >>> 0;
+      if (fromOrig && (fl & F_FIN_R) !== 0 && seqGE(ackNo, s.u[id * US + U_FINR])) fl |= F_FINACK_R;
+      if (!fromOrig && (fl & F_FIN_O) !== 0 && seqGE(ackNo, s.u[id * US + U_FINO])) fl |= F_FINACK_O;
+    }
+    s.u[id * US + U_FLAGS] = fl;
+    const ns = s.b[id * UB + B_NET];
+    let next = ns;
+    if (rst) next = T.RESET;
+    else if (ns === T.RESET) next = T.RESET;
+    else if ((fl & (F_FIN_O | F_FIN_R)) !== 0) {
+      const both = (fl & (F_FIN_O | F_FIN_R)) === (F_FIN_O | F_FIN_R);
+      if (both) next = (fl & (F_FINACK_O | F_FINACK_R)) === (F_FINACK_O | F_FINACK_R) ? T.TIME_WAIT : T.CLOSING;
+      else next = T.FIN_WAIT;
+    } else if (syn && !ack) {
+      if (ns === T.NONE) next = T.SYN_SENT;
+    } else if (syn && ack) {
+      if (ns <= T.SYN_SENT) next = T.SYN_RECEIVED;
+    } else if (ns === T.SYN_RECEIVED) {
+      if (fromOrig && ack) next = T.ESTABLISHED;
+    } else if (ns === T.NONE || (ns === T.SYN_SENT && !fromOrig)) next = T.ESTABLISHED;
+    s.b[id * UB + B_NET] = next;
+  }
+
+  private readonly keyBuf = new Uint32Array(KEY_WORDS);
+  private keyOf(id: number): Uint32Array {
+    const k = this.table.keys;
+    const b = id * KEY_WORDS;
+    for (let i = 0; i < KEY_WORDS; i++) this.keyBuf[i] = k[b + i];
+    return this.keyBuf;
+  }
+
+  /** A flow leaves the table (or restarts): count its verdict, keep it if it is among the largest. */
+  private finish(id: number): void {
+    const s = this.s;
+    const proto = this.table.keys[id * KEY_WORDS + 9] & 0x7f;
+    this.doneByState[connStateOf(s, id, proto)]++;
+    this.doneByProto[proto === 6 ? 0 : proto === 17 ? 1 : proto === 1 || proto === 58 ? 2 : 3]++;
+    const bytes = s.totalIp(id);
+    const top = this.top;
+    if (this.topN === 0) return;
+    let slot: number;
+    if (this.topCount < this.topN) slot = this.topCount++;
+    else {
+      // replace the smallest kept flow (linear scan: topN is small)
+      slot = 0;
+      for (let i = 1; i < this.topCount; i++) if (top.totalIp(i) < top.totalIp(slot)) slot = i;
+      if (top.totalIp(slot) >= bytes) return;
+    }
+    top.copyFrom(s, id, slot);
+    const k = this.table.keys;
+    for (let i = 0; i < KEY_WORDS; i++) top.keys[slot * KEY_WORDS + i] = k[id * KEY_WORDS + i];
+  }
+
+  /** Ends flows idle past their timeout, idlest first (call between batches). */
+  expire(): void {
+    const t = this.table;
+    const s = this.s;
+    for (;;) {
+      const id = t.tail;
+      if (id < 0) return;
+      const proto = t.keys[id * KEY_WORDS + 9] & 0x7f;
+      if (this.nowUs - s.f[id * FS + LAST] <= this.timeoutOf(id, proto)) return;
+      this.expired++;
+      this.finish(id);
+      t.remove(id);
+    }
+  }
+
+  private row(st: FlowStore, keys: Uint32Array, id: number): FlowRow {
+    const b = id * KEY_WORDS;
+    const w9 = keys[b + 9];
+    const proto = w9 & 0x7f;
+    const fam = (w9 >>> 8) & 0xff;
+    const origIsA = (st.u[id * US + U_FLAGS] & F_ORIG_IS_A) !== 0;
+    const ao = origIsA ? b : b + 4;
+    const ro = origIsA ? b + 4 : b;
+    let op = origIsA ? keys[b + 8] >>> 16 : keys[b + 8] & 0xffff;
+    let rp = origIsA ? keys[b + 8] & 0xffff : keys[b + 8] >>> 16;
+    if ((st.u[id * US + U_FLAGS] & F_ECHO) !== 0) {
+      // Zeek's ICMP convention: orig_p = type, resp_p = code... of the request/reply pair
+      op = fam === 6 ? 128 : 8;
+      rp = fam === 6 ? 129 : 0;
+    }
+    return {
+      proto: protoName(proto, fam),
+      ipProto: proto,
+      origH: addrText(fam, keys[ao], keys[ao + 1], keys[ao + 2], keys[ao + 3]),
+      origP: op,
+      respH: addrText(fam, keys[ro], keys[ro + 1], keys[ro + 2], keys[ro + 3]),
+      respP: rp,
+      connState: CONN_STATES[connStateOf(st, id, proto)],
+      history: histText(st, id),
+      tcpState: proto === 6 ? TCP_STATES[this.wireState(st, id)] : null,
+      origPkts: st.f[id * FS + O_PKTS],
+      respPkts: st.f[id * FS + R_PKTS],
+      origIpBytes: st.f[id * FS + O_IP],
+      respIpBytes: st.f[id * FS + R_IP],
+      origBytes: st.f[id * FS + O_PAY],
+      respBytes: st.f[id * FS + R_PAY],
+      origFrameBytes: st.f[id * FS + O_FRAME],
+      respFrameBytes: st.f[id * FS + R_FRAME],
+      startUs: st.f[id * FS + START],
+      durationUs: st.f[id * FS + LAST] - st.f[id * FS + START],
+    };
+  }
+
+  /** netstat state; TIME_WAIT turns CLOSED after 2 MSL (60 s) without packets. */
+  private wireState(st: FlowStore, id: number): number {
+    const n = st.b[id * UB + B_NET];
+    if (n === T.TIME_WAIT && this.nowUs - st.f[id * FS + LAST] > 60e6) return T.CLOSED;
+    return n;
+  }
+
+  /** Every flow in the table (tests, exports). */
+  activeRows(): FlowRow[] {
+    const rows: FlowRow[] = [];
+    this.table.forEach(id => rows.push(this.row(this.s, this.table.keys, id)));
+    return rows;
+  }
+
+  snapshot(): FlowSummary {
+    const byState = new Float64Array(this.doneByState);
+    const byProto = new Float64Array(this.doneByProto);
+    const byTcp = new Float64Array(TCP_STATES.length);
+    const t = this.table;
+    const s = this.s;
+    // candidates for the top list: kept completed flows + the largest active ones
+    const n = this.topN;
+    const topIds: number[] = [];
+    t.forEach(id => {
+      const proto = t.keys[id * KEY_WORDS + 9] & 0x7f;
+      byState[connStateOf(s, id, proto)]++;
+      byProto[proto === 6 ? 0 : proto === 17 ? 1 : proto === 1 || proto === 58 ? 2 : 3]++;
+      if (proto === 6) byTcp[this.wireState(s, id)]++;
+      if (n > 0) {
+        if (topIds.length < n) topIds.push(id);
+        else {
+          let min = 0;
+          for (let i = 1; i < n; i++) if (s.totalIp(topIds[i]) < s.totalIp(topIds[min])) min = i;
+          if (s.totalIp(id) > s.totalIp(topIds[min])) topIds[min] = id;
+        }
+      }
+    });
+    const rows: FlowRow[] = topIds.map(id => this.row(s, t.keys, id));
+    for (let i = 0; i < this.topCount; i++) rows.push(this.row(this.top, this.top.keys, i));
+    rows.sort((a, b) => b.origIpBytes + b.respIpBytes - (a.origIpBytes + a.respIpBytes) || a.startUs - b.startUs);
+    const rec = (names: readonly string[], v: Float64Array) => {
+      const o: Record<string, number> = {};
+      names.forEach((nm, i) => (o[nm] = v[i]));
+      return o;
+    };
+    const evicted = this.evicted;
+    return {
+      capacity: t.capacity,
+      total: this.total,
+      active: t.size,
+      completed: evicted + this.expired + this.reused,
+      evicted,
+      expired: this.expired,
+      reused: this.reused,
+      byProto: rec(['tcp', 'udp', 'icmp', 'other'], byProto),
+      byConnState: rec(CONN_STATES, byState),
+      byTcpState: rec(TCP_STATES, byTcp),
+      top: rows.slice(0, n),
+    };
+  }
+}

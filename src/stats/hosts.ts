@@ -1,0 +1,281 @@
+// Hosts (IPv4 and IPv6 addresses) and LAN stations (MAC addresses, IPTraf's station monitor).
+//
+// Both are bounded KeyTables that never evict: a host id stays valid for the whole run, so the
+// flow table can keep the ids of its two hosts and count per packet by array index. When a table
+// is full, further addresses are not tracked and their packets are counted in `untracked*`.
+import { type PacketInfo } from '../../decoders/packet-info';
+import { KeyTable } from './key-table';
+import { DistinctSketches, hashIpv4, hashIpv6, mix32 } from './sketch';
+import { addrText, macText } from './addr';
+import { tsMicros } from './time';
+
+export const DEFAULT_MAX_HOSTS = 131072;
+export const DEFAULT_MAX_STATIONS = 65536;
+
+export interface HostRow {
+  family: 4 | 6;
+  address: string;
+  packetsIn: number;
+  packetsOut: number;
+  bytesIn: number;
+  bytesOut: number;
+  peers: number;
+  /** Distinct (protocol, port) pairs on which the host answered as a server. */
+  portsServed: number;
+  /** Distinct (protocol, port) pairs the host used as a client. */
+  portsUsed: number;
+  peerSketch: string;
+  servedSketch: string;
+  usedSketch: string;
+  firstSeenUs: number;
+  lastSeenUs: number;
+}
+
+/** Hash of a (protocol index, port) pair for the served/used sketches. */
+export function portHash(protoIndex: number, port: number): number {
+  return mix32(((protoIndex << 16) | port) ^ 0x27d4eb2f);
+}
+
+// Per host, one cache line: [packetsIn, packetsOut, bytesIn, bytesOut, firstUs, lastUs, -, -].
+const H = 8;
+const PI = 0, PO = 1, BI = 2, BO = 3, FIRST = 4, LAST = 5;
+
+export class HostStats {
+  readonly table: KeyTable;
+  readonly v: Float64Array;
+  /** Hash of each host's address (its peer hash in other sketches). */
+  readonly addrHash: Uint32Array;
+  readonly peers: DistinctSketches;
+  readonly served: DistinctSketches;
+  readonly used: DistinctSketches;
+  /** Packets (per direction) whose host could not be tracked because the table was full. */
+  untrackedPackets = 0;
+
+  constructor(readonly capacity = DEFAULT_MAX_HOSTS) {
+    this.table = new KeyTable(capacity, 5, false);
+    this.v = new Float64Array(capacity * H);
+    this.addrHash = new Uint32Array(capacity);
+    this.peers = new DistinctSketches(capacity);
+    this.served = new DistinctSketches(capacity);
+    this.used = new DistinctSketches(capacity);
+  }
+
+  /** Id of an IPv4 host (created on first sight), -1 when the table is full. */
+  id4(a: number): number {
+    const t = this.table;
+    const pr = t.probe;
+    pr[0] = 4;
+    pr[1] = a;
+    pr[2] = 0;
+    pr[3] = 0;
+    pr[4] = 0;
+    const h = hashIpv4(a);
+    const id = t.find(h);
+    return id >= 0 ? id : this.created(t.insert(h), h);
+  }
+
+  /** Id of an IPv6 host from its 16 address bytes at `off`, -1 when the table is full. */
+  id6(b: Uint8Array, off: number): number {
+    const w0 = ((b[off] << 24) | (b[off + 1] << 16) | (b[off + 2] << 8) | b[off + 3]) >>> 0;
+    const w1 = ((b[off + 4] << 24) | (b[off + 5] << 16) | (b[off + 6] << 8) | b[off + 7]) >>> 0;
+    const w2 = ((b[off + 8] << 24) | (b[off + 9] << 16) | (b[off + 10] << 8) | b[off + 11]) >>> 0;
+    const w3 = ((b[off + 12] << 24) | (b[off + 13] << 16) | (b[off + 14] << 8) | b[off + 15]) >>> 0;
+    return this.id6w(w0, w1, w2, w3);
+  }
+
+  id6w(w0: number, w1: number, w2: number, w3: number): number {
+    const t = this.table;
+    const pr = t.probe;
+    pr[0] = 6;
+    pr[1] = w0;
+    pr[2] = w1;
+    pr[3] = w2;
+    pr[4] = w3;
+    const h = hashIpv6(w0, w1, w2, w3);
+    const id = t.find(h);
+    return id >= 0 ? id : this.created(t.insert(h), h);
+  }
+
+  private created(id: number, h: number): number {
+    if (id >= 0) this.addrHash[id] = h;
+    return id;
+  }
+
+  /** Counts a packet sent by host `id` (-1: untracked). */
+  out(id: number, len: number, ts: number): void {
+    if (id < 0) {
+      this.untrackedPackets++;
+      return;
+    }
+    const o = id * H;
+    const v = this.v;
+    v[o + PO]++;
+    v[o + BO] += len;
+    if (v[o + FIRST] === 0 || ts < v[o + FIRST]) v[o + FIRST] = ts;
+    if (ts > v[o + LAST]) v[o + LAST] = ts;
+  }
+
+  /** Counts a packet received by host `id` (-1: untracked). */
+  in(id: number, len: number, ts: number): void {
+    if (id < 0) {
+      this.untrackedPackets++;
+      return;
+    }
+    const o = id * H;
+    const v = this.v;
+    v[o + PI]++;
+    v[o + BI] += len;
+    if (v[o + FIRST] === 0 || ts < v[o + FIRST]) v[o + FIRST] = ts;
+    if (ts > v[o + LAST]) v[o + LAST] = ts;
+  }
+
+  /** Counts an IP packet that belongs to no flow (a non-first fragment): looks both hosts up. */
+  addUnflowed(p: PacketInfo, data: Uint8Array): void {
+    let s: number;
+    let d: number;
+    if (p.ipVersion === 4) {
+      s = this.id4(p.src4);
+      d = this.id4(p.dst4);
+    } else if (p.ipVersion === 6 && p.src6Off >= 0 && p.dst6Off >= 0) {
+      s = this.id6(data, p.src6Off);
+      d = this.id6(data, p.dst6Off);
+    } else return;
+    const ts = tsMicros(p.tsSec, p.tsNsec);
+    this.out(s, p.wireLen, ts);
+    this.in(d, p.wireLen, ts);
+  }
+
+  snapshot(): HostRow[] {
+    const rows: HostRow[] = [];
+    const k = this.table.keys;
+    this.table.forEach((id) => {
+      const b = id * 5;
+      const o = id * H;
+      const v = this.v;
+      const fam = k[b] as 4 | 6;
+      rows.push({
+        family: fam,
+        address: addrText(fam, k[b + 1], k[b + 2], k[b + 3], k[b + 4]),
+        packetsIn: v[o + PI],
+        packetsOut: v[o + PO],
+        bytesIn: v[o + BI],
+        bytesOut: v[o + BO],
+        peers: this.peers.count(id),
+        portsServed: this.served.count(id),
+        portsUsed: this.used.count(id),
+        peerSketch: this.peers.export(id),
+        servedSketch: this.served.export(id),
+        usedSketch: this.used.export(id),
+        firstSeenUs: v[o + FIRST],
+        lastSeenUs: v[o + LAST],
+      });
+    });
+    return rows;
+  }
+}
+
+export interface StationRow {
+  mac: string;
+  packetsIn: number;
+  packetsOut: number;
+  ipPacketsIn: number;
+  ipPacketsOut: number;
+  bytesIn: number;
+  bytesOut: number;
+}
+
+/** IPTraf's LAN station monitor: per MAC address, frames and bytes in and out, IP frames. */
+// Per station: [packetsIn, packetsOut, ipIn, ipOut, bytesIn, bytesOut, -, -].
+const S = 8;
+const SIP_IN = 2, SIP_OUT = 3, SBI = 4, SBO = 5;
+
+export class StationStats {
+  readonly table: KeyTable;
+  readonly v: Float64Array;
+  untrackedPackets = 0;
+  // one-entry caches: consecutive frames usually repeat the same two stations
+  private srcHi = -1;
+  private srcLo = -1;
+  private srcId = -1;
+  private dstHi = -1;
+  private dstLo = -1;
+  private dstId = -1;
+
+  constructor(readonly capacity = DEFAULT_MAX_STATIONS) {
+    this.table = new KeyTable(capacity, 2, false);
+    this.v = new Float64Array(capacity * S);
+  }
+
+  private lookup(hi: number, lo: number): number {
+    const t = this.table;
+    t.probe[0] = hi;
+    t.probe[1] = lo;
+    const h = mix32((Math.imul(hi, 0x9e3779b1) ^ lo) >>> 0);
+    const id = t.find(h);
+    return id >= 0 ? id : t.insert(h);
+  }
+
+  onPacket(p: PacketInfo, data: Uint8Array): void {
+    const so = p.ethSrcOff;
+    const isIp = p.ipVersion !== 0 ? 1 : 0;
+    const len = p.wireLen;
+    if (so >= 0) {
+      const hi = (data[so] << 8) | data[so + 1];
+      const lo = ((data[so + 2] << 24) | (data[so + 3] << 16) | (data[so + 4] << 8) | data[so + 5]) >>> 0;
+      let id: number;
+      if (hi === this.srcHi && lo === this.srcLo) id = this.srcId;
+      else if (hi === this.dstHi && lo === this.dstLo) id = this.dstId;
+      else {
+        id = this.lookup(hi, lo);
+        this.srcHi = hi;
+        this.srcLo = lo;
+        this.srcId = id;
+      }
+      if (id >= 0) {
+        const o = id * S;
+        this.v[o + PO]++;
+        this.v[o + SIP_OUT] += isIp;
+        this.v[o + SBO] += len;
+      } else this.untrackedPackets++;
+    }
+    const d = p.ethDstOff;
+    if (d >= 0) {
+      const hi = (data[d] << 8) | data[d + 1];
+      const lo = ((data[d + 2] << 24) | (data[d + 3] << 16) | (data[d + 4] << 8) | data[d + 5]) >>> 0;
+      let id: number;
+      if (hi === this.dstHi && lo === this.dstLo) id = this.dstId;
+      else if (hi === this.srcHi && lo === this.srcLo) id = this.srcId;
+      else {
+        id = this.lookup(hi, lo);
+        this.dstHi = hi;
+        this.dstLo = lo;
+        this.dstId = id;
+      }
+      if (id >= 0) {
+        const o = id * S;
+        this.v[o + PI]++;
+        this.v[o + SIP_IN] += isIp;
+        this.v[o + SBI] += len;
+      } else this.untrackedPackets++;
+    }
+  }
+
+  snapshot(): StationRow[] {
+    const rows: StationRow[] = [];
+    const k = this.table.keys;
+    this.table.forEach((id) => {
+      const o = id * S;
+      const v = this.v;
+      rows.push({
+        mac: macText(k[2 * id], k[2 * id + 1]),
+        packetsIn: v[o + PI],
+        packetsOut: v[o + PO],
+        ipPacketsIn: v[o + SIP_IN],
+        ipPacketsOut: v[o + SIP_OUT],
+        bytesIn: v[o + SBI],
+        bytesOut: v[o + SBO],
+      });
+    });
+    return rows;
+  }
+}

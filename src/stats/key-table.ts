@@ -1,0 +1,184 @@
+// A bounded hash table of fixed-width keys over typed arrays: the index behind the flow, host and
+// station tables. No object per entry and no allocation after construction.
+//
+//  - Entries are numbered 0 .. capacity-1 (record ids); callers keep their values in their own
+//    typed arrays indexed by id (struct of arrays).
+//  - Keys are `keyWords` 32-bit words per id in `keys`; a lookup compares the caller-filled
+//    `probe` words. The caller supplies the hash (the flow table's is symmetric).
+//  - Open addressing with linear probing over a power-of-two slot array at most half full;
+//    deletion by backward shift (no tombstones, so lookups never degrade).
+//  - A doubly linked LRU list over ids (most recent at the head): `touch` on every use, the
+//    tail is the idlest entry. When the table is full, `insert` evicts the tail (calling
+//    `onEvict(id)` first) unless the table was built without eviction (then it returns -1).
+
+export type EvictHook = (id: number) => void;
+
+export class KeyTable {
+  readonly keys: Uint32Array;
+  readonly probe: Uint32Array;
+  readonly hashOf: Uint32Array;
+  private index: Int32Array; // slot -> id + 1, 0 = empty
+  private mask: number;
+  private readonly maxSlots: number;
+  /** LRU links (-1 = none). */
+  readonly prev: Int32Array;
+  readonly next: Int32Array;
+  head = -1;
+  tail = -1;
+  private readonly free: Int32Array;
+  private freeTop = 0;
+  size = 0;
+  /** Entries pushed out because the table was full. */
+  evictions = 0;
+  /** Called before an entry is evicted or removed to make room (set by the owner). */
+  onEvict: EvictHook | null = null;
+
+  constructor(
+    readonly capacity: number,
+    readonly keyWords: number,
+    readonly evict = true,
+  ) {
+    if (capacity < 1) throw new RangeError('KeyTable capacity must be at least 1');
+    let slots = 2;
+    while (slots < capacity * 2) slots *= 2;
+    this.maxSlots = slots;
+    // The index starts small and doubles as entries arrive (a compact index stays in the CPU
+    // caches when there are few entries); it never exceeds half full.
+    const initial = Math.min(slots, 4096);
+    this.mask = initial - 1;
+    this.index = new Int32Array(initial);
+    this.keys = new Uint32Array(capacity * keyWords);
+    this.probe = new Uint32Array(keyWords);
+    this.hashOf = new Uint32Array(capacity);
+    this.prev = new Int32Array(capacity);
+    this.next = new Int32Array(capacity);
+    this.free = new Int32Array(capacity);
+    // Hand out low ids first.
+    for (let i = 0; i < capacity; i++) this.free[i] = capacity - 1 - i;
+    this.freeTop = capacity;
+  }
+
+  /** Id of the entry whose key equals `probe`, or -1. */
+  find(hash: number): number {
+    const index = this.index;
+    const mask = this.mask;
+    const keys = this.keys;
+    const probe = this.probe;
+    const w = this.keyWords;
+    hash = hash >>> 0;
+    let s = hash & mask;
+    for (;;) {
+      const e = index[s];
+      if (e === 0) return -1;
+      const id = e - 1;
+      if (this.hashOf[id] === hash) {
+        const base = id * w;
+        let k = 0;
+        while (k < w && keys[base + k] === probe[k]) k++;
+        if (k === w) return id;
+      }
+      s = (s + 1) & mask;
+    }
+  }
+
+  /**
+   * Adds the key in `probe` (which must not be present) and returns its id at the head of the
+   * LRU list; evicts the idlest entry when full, or returns -1 when full and not evicting.
+   */
+  insert(hash: number): number {
+    hash = hash >>> 0;
+    if (this.freeTop === 0) {
+      if (!this.evict || this.tail < 0) return -1;
+      const victim = this.tail;
+      this.evictions++;
+      if (this.onEvict !== null) this.onEvict(victim);
+      this.remove(victim);
+    }
+    if ((this.size + 1) * 2 > this.index.length && this.index.length < this.maxSlots) this.grow();
+    const id = this.free[--this.freeTop];
+    const w = this.keyWords;
+    const base = id * w;
+    for (let k = 0; k < w; k++) this.keys[base + k] = this.probe[k];
+    this.hashOf[id] = hash;
+    let s = hash & this.mask;
+    while (this.index[s] !== 0) s = (s + 1) & this.mask;
+    this.index[s] = id + 1;
+    this.size++;
+    // link at head
+    this.prev[id] = -1;
+    this.next[id] = this.head;
+    if (this.head >= 0) this.prev[this.head] = id;
+    this.head = id;
+    if (this.tail < 0) this.tail = id;
+    return id;
+  }
+
+  /** Doubles the slot array and re-inserts every entry (amortised: O(1) per insert). */
+  private grow(): void {
+    const slots = this.index.length * 2;
+    const index = new Int32Array(slots);
+    const mask = slots - 1;
+    for (let id = this.head; id >= 0; id = this.next[id]) {
+      let s = this.hashOf[id] & mask;
+      while (index[s] !== 0) s = (s + 1) & mask;
+      index[s] = id + 1;
+    }
+    this.index = index;
+    this.mask = mask;
+  }
+
+  /** Marks an entry as just used (moves it to the head of the LRU list). */
+  touch(id: number): void {
+    if (this.head === id) return;
+    const p = this.prev[id];
+    const n = this.next[id];
+    // unlink (id is not the head, so p >= 0)
+    this.next[p] = n;
+    if (n >= 0) this.prev[n] = p;
+    else this.tail = p;
+    this.prev[id] = -1;
+    this.next[id] = this.head;
+    this.prev[this.head] = id;
+    this.head = id;
+  }
+
+  /** Removes an entry (its id becomes free). */
+  remove(id: number): void {
+    const mask = this.mask;
+    const index = this.index;
+    let i = this.hashOf[id] & mask;
+    while (index[i] !== id + 1) i = (i + 1) & mask;
+    // backward-shift deletion
+    let j = i;
+    for (;;) {
+      j = (j + 1) & mask;
+      const e = index[j];
+      if (e === 0) break;
+      const home = this.hashOf[e - 1] & mask;
+      // Move e back to i unless its home lies cyclically in (i, j].
+      const inRange = i <= j ? home > i && home <= j : home > i || home <= j;
+      if (!inRange) {
+        index[i] = e;
+        i = j;
+      }
+    }
+    index[i] = 0;
+    const p = this.prev[id];
+    const n = this.next[id];
+    if (p >= 0) this.next[p] = n;
+    else this.head = n;
+    if (n >= 0) this.prev[n] = p;
+    else this.tail = p;
+    this.free[this.freeTop++] = id;
+    this.size--;
+  }
+
+  /** Calls fn(id) for every entry, most recently used first. */
+  forEach(fn: (id: number) => void): void {
+    for (let id = this.head; id >= 0; ) {
+      const n = this.next[id];
+      fn(id);
+      id = n;
+    }
+  }
+}

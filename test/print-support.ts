@@ -1,0 +1,162 @@
+// Helpers of the line-printer tests: run portscope's printer in-process over a capture file, run
+// the real tcpdump on the same file, split both outputs into packets and classify tcpdump's lines.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { openCaptureFile } from '../src/capture/open';
+import { runPipeline, type PacketSink } from '../src/pipeline';
+import { OutBuf } from '../src/print/out';
+import { createLinePrinter, type LinePrinterOptions } from '../src/print/tcpdump';
+import type { PacketInfo } from '../decoders/packet-info';
+
+/** <repo>/../shared/corpus, from dist/test. */
+export const CORPUS = path.resolve(__dirname, '../../../shared/corpus');
+export const corpusPresent = (): boolean => fs.existsSync(path.join(CORPUS, 'MANIFEST.tsv'));
+
+export function haveTcpdump(): boolean {
+  const r = spawnSync('tcpdump', ['--version'], { encoding: 'utf8' });
+  return r.status === 0;
+}
+
+/** LINKTYPE_* values portscope decodes. */
+export const SUPPORTED_LINKTYPES = new Set([0, 1, 12, 14, 101, 108, 113, 228, 229, 276]);
+
+export interface CorpusFile {
+  path: string;
+  linkTypes: number[];
+  nano: boolean;
+  tags: string;
+}
+
+/** Corpus captures whose every link type is supported, from MANIFEST.tsv. */
+export function supportedCorpusFiles(): CorpusFile[] {
+  const lines = fs.readFileSync(path.join(CORPUS, 'MANIFEST.tsv'), 'utf8').split('\n');
+  const head = lines[0].split('\t');
+  const col = (n: string): number => head.indexOf(n);
+  const cPath = col('path');
+  const cLt = col('linktypes');
+  const cPrec = col('ts_precision');
+  const cTags = col('tags');
+  const files: CorpusFile[] = [];
+  for (const line of lines.slice(1)) {
+    if (line === '') continue;
+    const f = line.split('\t');
+    const lts = f[cLt].split(/[ ,;]+/).filter((x) => x !== '').map((x) => parseInt(x, 10));
+    if (lts.length === 0 || lts.some((x) => !SUPPORTED_LINKTYPES.has(x))) continue;
+    files.push({ path: path.join(CORPUS, f[cPath]), linkTypes: lts, nano: f[cPrec] === 'ns', tags: f[cTags] ?? '' });
+  }
+  return files;
+}
+
+export const DEFAULT_OPTS: LinePrinterOptions = {
+  numeric: true,
+  quick: false,
+  tsFormat: 0,
+  linkHeader: false,
+  hex: 0,
+  hexAscii: 0,
+  absoluteSeq: false,
+  verbose: 0,
+  nano: false,
+};
+
+/** tcpdump's flags for the printer options (for the oracle run). */
+export function tcpdumpFlags(o: LinePrinterOptions): string[] {
+  const f = ['-n'];
+  if (o.quick) f.push('-q');
+  if (o.tsFormat > 0) f.push('-' + 't'.repeat(o.tsFormat));
+  if (o.linkHeader) f.push('-e');
+  if (o.hexAscii > 0) f.push('-' + 'X'.repeat(o.hexAscii));
+  else if (o.hex > 0) f.push('-' + 'x'.repeat(o.hex));
+  if (o.absoluteSeq) f.push('-S');
+  if (o.nano) f.push('--time-stamp-precision=nano');
+  return f;
+}
+
+/** portscope's printer output for a capture, in-process. Errors of the reader end the output. */
+export async function printWithPortscope(file: string, opts: Partial<LinePrinterOptions>): Promise<string> {
+  const o = { ...DEFAULT_OPTS, ...opts };
+  const out = new OutBuf(-1, 1 << 22);
+  const chunks: string[] = [];
+  let source;
+  try {
+    source = await openCaptureFile(file);
+  } catch {
+    return '';
+  }
+  const printer = createLinePrinter(out, o, source);
+  const sink: PacketSink = {
+    onPacket(p: PacketInfo, data: Uint8Array) {
+      printer.onPacket(p, data);
+      if (out.pos > 1 << 21) chunks.push(out.take());
+    },
+  };
+  try {
+    await runPipeline(source, { decode: true, sinks: [sink] });
+  } catch {
+    // a damaged file: keep what was printed
+  }
+  chunks.push(out.take());
+  return chunks.join('');
+}
+
+/** The real tcpdump's standard output for the same capture and options (TZ=UTC). */
+export function printWithTcpdump(file: string, opts: Partial<LinePrinterOptions>): string {
+  const o = { ...DEFAULT_OPTS, ...opts };
+  const r = spawnSync('tcpdump', [...tcpdumpFlags(o), '-r', file], {
+    env: { ...process.env, TZ: 'UTC' },
+    maxBuffer: 1 << 30,
+    encoding: 'latin1',
+  });
+  return r.stdout ?? '';
+}
+
+/**
+ * Splits printer output into packets: a packet starts with a line that starts with a timestamp
+ * (any of tcpdump's formats) and goes on with continuation lines (hex dumps start with a tab).
+ */
+export function splitPackets(text: string, tsFormat: number): string[] {
+  const lines = text.split('\n');
+  if (lines[lines.length - 1] === '') lines.pop();
+  const start = TS_START[tsFormat];
+  const packets: string[] = [];
+  for (const l of lines) {
+    if (packets.length === 0 || start.test(l) || l.startsWith('[Invalid header')) packets.push(l);
+    else packets[packets.length - 1] += '\n' + l;
+  }
+  return packets;
+}
+
+const ERR = '\\[Error converting time\\]';
+const TS_START: RegExp[] = [
+  new RegExp(`^(\\d\\d:\\d\\d:\\d\\d\\.\\d{6,}|${ERR}) `),
+  /^(?![\t ])/, // -t: every line not starting with blank space
+  new RegExp(`^(\\d+\\.\\d{6,}|${ERR}) `),
+  new RegExp(`^[ -](\\d\\d:\\d\\d:\\d\\d\\.\\d{6,}|${ERR}) `),
+  new RegExp(`^(\\d{4,}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\.\\d{6,}|${ERR}) `),
+  new RegExp(`^[ -](\\d\\d:\\d\\d:\\d\\d\\.\\d{6,}|${ERR}) `),
+];
+
+/** The kinds of tcpdump -q lines that must be byte-identical. */
+export type CoreKind = 'tcp' | 'udp' | 'icmp-echo' | 'arp';
+
+/**
+ * Classifies one tcpdump packet text (without its timestamp column): the core kinds the printer
+ * must reproduce exactly, or null for the others (reported as statistics).
+ */
+export function coreKind(text: string): CoreKind | null {
+  const first = text.split('\n')[0];
+  if (/^IP6? \S+\.\d+ > \S+\.\d+: tcp \d+/.test(first)) return 'tcp';
+  if (/^IP6? \S+\.\d+ > \S+\.\d+: Flags \[/.test(first)) return 'tcp';
+  if (/^IP6? \S+\.\d+ > \S+\.\d+: UDP, (bad )?length \d+/.test(first)) return 'udp';
+  if (/^IP [\d.]+ > [\d.]+: ICMP echo (request|reply), id \d+, seq \d+, length \d+$/.test(first)) return 'icmp-echo';
+  if (/^IP6 [\da-f:.]+ > [\da-f:.]+: ICMP6, echo (request|reply), id \d+, seq \d+, length \d+$/.test(first)) return 'icmp-echo';
+  if (/^ARP, /.test(first)) return 'arp';
+  return null;
+}
+
+/** Removes the timestamp column of a -tt line. */
+export function stripTs(line: string): string {
+  const i = line.indexOf(' ');
+  return i < 0 ? line : line.slice(i + 1);
+}
