@@ -1,13 +1,6 @@
 // Encapsulated packets: where another layer starts, for the fields printer (see PacketInfo.encapOffset).
 import type { PacketInfo } from './packet-info';
-
-export const EncapType = {
-  IPV4: 0x0800,
-  IPV6: 0x86dd,
-  /** Transparent Ethernet bridging: an Ethernet frame. */
-  ETHERNET: 0x6558,
-  MPLS: 0x8847,
-} as const;
+import { EtherType } from './ethertype';
 
 /** Records the encapsulated packet at b[off .. end) of EtherType `type`. */
 export function setEncap(p: PacketInfo, off: number, end: number, type: number): void {
@@ -21,6 +14,6 @@ export function setEncap(p: PacketInfo, off: number, end: number, type: number):
 export function setEncapIp(b: Uint8Array, p: PacketInfo, off: number, end: number): void {
   if (off >= end) return;
   const v = b[off] >> 4;
-  if (v === 4) setEncap(p, off, end, EncapType.IPV4);
-  else if (v === 6) setEncap(p, off, end, EncapType.IPV6);
+  if (v === 4) setEncap(p, off, end, EtherType.IPV4);
+  else if (v === 6) setEncap(p, off, end, EtherType.IPV6);
 }

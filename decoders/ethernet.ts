@@ -16,20 +16,6 @@ const F = { DST: 0, SRC: 6, TYPE: 12 } as const;
 /** Largest 802.3 length field; larger values are EtherTypes. */
 export const IEEE_802_3_MAX_LEN = 1500;
 
-export const EtherType = {
-  IPV4: 0x0800,
-  ARP: 0x0806,
-  VLAN: 0x8100,
-  IPV6: 0x86dd,
-  PPPOE_SESSION: 0x8864,
-  MPLS: 0x8847,
-  MPLS_MULTICAST: 0x8848,
-  QINQ_8021AD: 0x88a8,
-  QINQ_OLD: 0x9100,
-  /** Transparent Ethernet bridging: an Ethernet frame inside GRE. */
-  TEB: 0x6558,
-} as const;
-
 /** LLC header (DSAP, SSAP, control) and SNAP (OUI 3, PID 2). */
 const LLC_LEN = 3;
 const SNAP_LEN = 5;

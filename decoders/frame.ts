@@ -6,9 +6,7 @@ import { decodeSll, decodeSll2 } from './sll';
 import { decodeNull, decodeLoop } from './null';
 import { decodeIpByVersion, decodeNetwork } from './network';
 import { decodeIpv6 } from './ipv6';
-
-const ETHERTYPE_IPV6 = 0x86dd;
-const ETHERTYPE_TEB = 0x6558;
+import { EtherType } from './ethertype';
 
 /** Does portscope decode this LINKTYPE_* value? */
 export function isSupportedLinkType(linkType: number): boolean {
@@ -66,7 +64,7 @@ export function decodeFrame(
       break;
     // ... but LINKTYPE_IPV6 strictly as IPv6.
     case LinkType.IPV6:
-      p.netType = ETHERTYPE_IPV6;
+      p.netType = EtherType.IPV6;
       st = decodeIpv6(data, off, end, p);
       break;
     case LinkType.NULL:
@@ -89,7 +87,7 @@ export function decodeFrame(
 export function decodeEncapsulated(data: Uint8Array, off: number, end: number, type: number, inner: PacketInfo): DecodeStatus {
   inner.reset();
   if (end > data.length) end = data.length;
-  const st = type === ETHERTYPE_TEB ? decodeEthernet(data, off, end, inner) : decodeNetwork(data, off, end, type, inner);
+  const st = type === EtherType.TEB ? decodeEthernet(data, off, end, inner) : decodeNetwork(data, off, end, type, inner);
   inner.status = st;
   return st;
 }

@@ -7,19 +7,16 @@
 // |         Acknowledgment Number (v1, A bit)  |
 import { u16 } from './bytes';
 import { DecodeStatus, Layer, type PacketInfo } from './packet-info';
-import { EncapType, setEncap } from './encap';
+import { setEncap } from './encap';
+import { EtherType } from './ethertype';
 
 // ERSPAN (draft-foschiano-erspan): type I/II on 0x88be, type III on 0x22eb; then an Ethernet frame.
-const ETHERTYPE_ERSPAN_II = 0x88be;
-const ETHERTYPE_ERSPAN_III = 0x22eb;
 const ERSPAN_II_HEADER_LEN = 8;
 const ERSPAN_III_HEADER_LEN = 12;
 /** Type III: the O bit (last bit of the header) announces an 8-byte platform subheader. */
 const ERSPAN_III_O = 0x01;
 const ERSPAN_III_SUBHEADER_LEN = 8;
-const ETHERTYPE_CISCO_METADATA = 0x8909;
 const CMD_GRE_LEN = 8;
-const ETHERTYPE_WCCP = 0x883e;
 const WCCP_REDIRECT_LEN = 4;
 
 export const GRE_MIN_HEADER_LEN = 4;
@@ -52,35 +49,35 @@ export function decodeGre(b: Uint8Array, off: number, end: number, p: PacketInfo
   p.payloadLen = end - off - len;
   const o = off + len;
   switch (proto) {
-    case EncapType.IPV4:
-    case EncapType.IPV6:
-    case EncapType.ETHERNET:
-    case EncapType.MPLS:
+    case EtherType.IPV4:
+    case EtherType.IPV6:
+    case EtherType.TEB:
+    case EtherType.MPLS:
       setEncap(p, o, end, proto);
       break;
-    case ETHERTYPE_WCCP:
+    case EtherType.WCCP:
       // WCCP redirect: an IPv4 packet, after a 4-byte redirect header unless one starts right away.
-      if (end - o >= 1) setEncap(p, b[o] >> 4 === 4 ? o : o + WCCP_REDIRECT_LEN, end, EncapType.IPV4);
+      if (end - o >= 1) setEncap(p, b[o] >> 4 === 4 ? o : o + WCCP_REDIRECT_LEN, end, EtherType.IPV4);
       break;
-    case ETHERTYPE_CISCO_METADATA:
+    case EtherType.CISCO_METADATA:
       // In GRE the EtherType comes first: type (2), version (1), length (1), option (2), SGT (2).
       if (end - o >= CMD_GRE_LEN) {
         const inner = u16(b, o);
-        if (inner === EncapType.IPV4 || inner === EncapType.IPV6 || inner === EncapType.ETHERNET) {
+        if (inner === EtherType.IPV4 || inner === EtherType.IPV6 || inner === EtherType.TEB) {
           setEncap(p, o + CMD_GRE_LEN, end, inner);
         }
       }
       break;
-    case ETHERTYPE_ERSPAN_II:
+    case EtherType.ERSPAN_II:
       // Type I has no sequence number and no ERSPAN header; type II an 8-byte header.
-      setEncap(p, flags & FLAG_S ? o + ERSPAN_II_HEADER_LEN : o, end, EncapType.ETHERNET);
+      setEncap(p, flags & FLAG_S ? o + ERSPAN_II_HEADER_LEN : o, end, EtherType.TEB);
       break;
-    case ETHERTYPE_ERSPAN_III:
+    case EtherType.ERSPAN_III:
       if (end - o >= ERSPAN_III_HEADER_LEN) {
         const w = u16(b, o + ERSPAN_III_HEADER_LEN - 2);
         const sub = w & ERSPAN_III_O ? ERSPAN_III_SUBHEADER_LEN : 0;
         // Frame type (5 bits after the P bit): 0 is Ethernet; others (IP, ...) we leave alone.
-        if (((w >> 10) & 0x1f) === 0) setEncap(p, o + ERSPAN_III_HEADER_LEN + sub, end, EncapType.ETHERNET);
+        if (((w >> 10) & 0x1f) === 0) setEncap(p, o + ERSPAN_III_HEADER_LEN + sub, end, EtherType.TEB);
       }
       break;
     default:

@@ -6,6 +6,7 @@
 import { u16 } from './bytes';
 import { DecodeStatus, Layer, type PacketInfo } from './packet-info';
 import { setEncap } from './encap';
+import { EtherType } from './ethertype';
 
 export const ICMP_HEADER_LEN = 8;
 const F = { TYPE: 0, CODE: 1, CHECKSUM: 2, ID: 4, SEQ: 6 } as const;
@@ -53,7 +54,7 @@ export function decodeIcmp(b: Uint8Array, off: number, end: number, p: PacketInf
     p.icmpId = u16(b, off + F.ID);
     p.icmpSeq = u16(b, off + F.SEQ);
   } else if (isIcmpError(t)) {
-    setEncap(p, off + ICMP_HEADER_LEN, end, 0x0800);
+    setEncap(p, off + ICMP_HEADER_LEN, end, EtherType.IPV4);
   }
   return DecodeStatus.Ok;
 }

@@ -6,6 +6,7 @@
 import { u16 } from './bytes';
 import { DecodeStatus, Layer, type PacketInfo } from './packet-info';
 import { setEncap } from './encap';
+import { EtherType } from './ethertype';
 
 export const ICMPV6_HEADER_LEN = 8;
 const F = { TYPE: 0, CODE: 1, CHECKSUM: 2, ID: 4, SEQ: 6 } as const;
@@ -36,7 +37,7 @@ export function decodeIcmpv6(b: Uint8Array, off: number, end: number, p: PacketI
     p.icmpId = u16(b, off + F.ID);
     p.icmpSeq = u16(b, off + F.SEQ);
   } else if (t >= Icmpv6Type.DST_UNREACH && t <= Icmpv6Type.PARAM_PROBLEM) {
-    setEncap(p, off + ICMPV6_HEADER_LEN, end, 0x86dd);
+    setEncap(p, off + ICMPV6_HEADER_LEN, end, EtherType.IPV6);
   }
   return DecodeStatus.Ok;
 }

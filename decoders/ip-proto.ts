@@ -7,6 +7,7 @@ import { decodeIcmpv6 } from './icmpv6';
 import { decodeGre } from './gre';
 import { decodePim } from './pim';
 import { setEncap } from './encap';
+import { EtherType } from './ethertype';
 
 export const IpProto = {
   HOPOPTS: 0,
@@ -45,17 +46,17 @@ export function decodeIpPayload(b: Uint8Array, off: number, end: number, proto: 
     case IpProto.ICMPV6:
       return decodeIcmpv6(b, off, end, p);
     case IpProto.IPIP:
-      setEncap(p, off, end, 0x0800);
+      setEncap(p, off, end, EtherType.IPV4);
       return DecodeStatus.Ok;
     case IpProto.IPV6:
-      setEncap(p, off, end, 0x86dd);
+      setEncap(p, off, end, EtherType.IPV6);
       return DecodeStatus.Ok;
     case IpProto.GRE:
       return decodeGre(b, off, end, p);
     case IpProto.PIM:
       return decodePim(b, off, end, p);
     case IpProto.ETHERNET:
-      setEncap(p, off, end, 0x6558);
+      setEncap(p, off, end, EtherType.TEB);
       return DecodeStatus.Ok;
     case IpProto.IPCOMP: {
       // IPComp, RFC 3173: next header (1), flags (1), CPI (2). tshark decodes the payload as the

@@ -1,51 +1,61 @@
 // Dispatch on an EtherType: the network layer after Ethernet, VLAN tags, SNAP, SLL, GRE.
 import { u16 } from './bytes';
-import { DecodeStatus, Layer, type PacketInfo } from './packet-info';
+import { DecodeStatus, Layer, MAX_SHIMS, type PacketInfo } from './packet-info';
 import { decodeIpv4 } from './ipv4';
 import { decodeIpv6 } from './ipv6';
 import { decodeArp } from './arp';
-import { decodeVlan, VlanTpid } from './vlan';
-
-const ETHERTYPE_IPV4 = 0x0800;
-const ETHERTYPE_ARP = 0x0806;
-const ETHERTYPE_RARP = 0x8035;
-const ETHERTYPE_IPV6 = 0x86dd;
-const ETHERTYPE_MPLS = 0x8847;
-const ETHERTYPE_MPLS_MULTICAST = 0x8848;
-const ETHERTYPE_PPPOE_SESSION = 0x8864;
-const ETHERTYPE_MACSEC = 0x88e5;
-const ETHERTYPE_CISCO_METADATA = 0x8909;
-const ETHERTYPE_ARISTA = 0xd28b;
+import { decodeVlan } from './vlan';
+import { EtherType } from './ethertype';
 
 /** Decodes the network-layer packet of EtherType `type` at b[off .. end). Unknown types are Ok. */
 export function decodeNetwork(b: Uint8Array, off: number, end: number, type: number, p: PacketInfo): DecodeStatus {
   p.netType = type;
   switch (type) {
-    case ETHERTYPE_IPV4:
+    case EtherType.IPV4:
       // tshark's IPv4 dissector hands a version-6 header to IPv6.
       return end - off >= 1 && b[off] >> 4 === 6 ? decodeIpByVersion(b, off, end, p) : decodeIpv4(b, off, end, p);
-    case ETHERTYPE_IPV6:
+    case EtherType.IPV6:
       return decodeIpv6(b, off, end, p);
-    case VlanTpid.DOT1Q:
-    case VlanTpid.DOT1AD:
-    case VlanTpid.QINQ_OLD:
-      return decodeVlan(b, off, end, p);
-    case ETHERTYPE_ARISTA:
-      return decodeArista(b, off, end, p);
-    case ETHERTYPE_ARP:
-    case ETHERTYPE_RARP:
+    case EtherType.ARP:
+    case EtherType.RARP:
       return decodeArp(b, off, end, p);
-    case ETHERTYPE_MPLS:
-    case ETHERTYPE_MPLS_MULTICAST:
+    case EtherType.MPLS:
+    case EtherType.MPLS_MULTICAST:
       return decodeMpls(b, off, end, p);
-    case ETHERTYPE_PPPOE_SESSION:
+    case EtherType.PPPOE_SESSION:
       return decodePppoeSession(b, off, end, p);
-    case ETHERTYPE_MACSEC:
+    default:
+      return decodeShim(b, off, end, type, p);
+  }
+}
+
+/**
+ * Headers that lead to another EtherType (VLAN tags, Arista, MACsec, Cisco MetaData). They may
+ * nest in any order, so their number is bounded: the recursion can never exhaust the stack.
+ */
+function decodeShim(b: Uint8Array, off: number, end: number, type: number, p: PacketInfo): DecodeStatus {
+  switch (type) {
+    case EtherType.VLAN:
+    case EtherType.QINQ_8021AD:
+    case EtherType.QINQ_OLD:
+    case EtherType.ARISTA:
+    case EtherType.MACSEC:
+    case EtherType.CISCO_METADATA:
+      if (p.shimCount === MAX_SHIMS) return DecodeStatus.Malformed;
+      p.shimCount++;
+      break;
+    default:
+      return DecodeStatus.Ok; // an EtherType we do not decode: a value, not an error
+  }
+  switch (type) {
+    case EtherType.ARISTA:
+      return decodeArista(b, off, end, p);
+    case EtherType.MACSEC:
       return decodeMacsec(b, off, end, p);
-    case ETHERTYPE_CISCO_METADATA:
+    case EtherType.CISCO_METADATA:
       return decodeCiscoMetadata(b, off, end, p);
     default:
-      return DecodeStatus.Ok;
+      return decodeVlan(b, off, end, p);
   }
 }
 
@@ -54,11 +64,11 @@ export function decodeIpByVersion(b: Uint8Array, off: number, end: number, p: Pa
   if (end - off < 1) return DecodeStatus.Truncated;
   const v = b[off] >> 4;
   if (v === 4) {
-    p.netType = ETHERTYPE_IPV4;
+    p.netType = EtherType.IPV4;
     return decodeIpv4(b, off, end, p);
   }
   if (v === 6) {
-    p.netType = ETHERTYPE_IPV6;
+    p.netType = EtherType.IPV6;
     return decodeIpv6(b, off, end, p);
   }
   return DecodeStatus.Malformed;
@@ -101,11 +111,11 @@ function decodePppoeSession(b: Uint8Array, off: number, end: number, p: PacketIn
   const proto = u16(b, off + PPPOE_HEADER_LEN);
   const o = off + PPPOE_HEADER_LEN + PPP_PROTO_LEN;
   if (proto === PPP_IPV4) {
-    p.netType = ETHERTYPE_IPV4;
+    p.netType = EtherType.IPV4;
     return decodeIpv4(b, o, end, p);
   }
   if (proto === PPP_IPV6) {
-    p.netType = ETHERTYPE_IPV6;
+    p.netType = EtherType.IPV6;
     return decodeIpv6(b, o, end, p);
   }
   return DecodeStatus.Ok;
@@ -128,7 +138,7 @@ function decodeMacsec(b: Uint8Array, off: number, end: number, p: PacketInfo): D
   const o = off + MACSEC_BASE_LEN + (tci & MACSEC_TCI_SC ? MACSEC_SCI_LEN : 0);
   if (end - o < 2) return DecodeStatus.Truncated;
   const type = u16(b, o);
-  if (type === ETHERTYPE_MACSEC) return DecodeStatus.Malformed;
+  if (type === EtherType.MACSEC) return DecodeStatus.Malformed;
   const innerEnd = end - MACSEC_ICV_LEN;
   if (innerEnd < o + 2) return DecodeStatus.Truncated;
   return decodeNetwork(b, o + 2, innerEnd, type, p);
@@ -140,7 +150,7 @@ const CMD_LEN = 8;
 function decodeCiscoMetadata(b: Uint8Array, off: number, end: number, p: PacketInfo): DecodeStatus {
   if (end - off < CMD_LEN) return DecodeStatus.Truncated;
   const type = u16(b, off + CMD_LEN - 2);
-  if (type === ETHERTYPE_CISCO_METADATA) return DecodeStatus.Malformed;
+  if (type === EtherType.CISCO_METADATA) return DecodeStatus.Malformed;
   return decodeNetwork(b, off + CMD_LEN, end, type, p);
 }
 
@@ -159,6 +169,6 @@ function decodeArista(b: Uint8Array, off: number, end: number, p: PacketInfo): D
   if (o < off) return DecodeStatus.Ok; // a version we do not know
   if (end - o < 2) return DecodeStatus.Truncated;
   const type = u16(b, o);
-  if (type === ETHERTYPE_ARISTA) return DecodeStatus.Malformed;
+  if (type === EtherType.ARISTA) return DecodeStatus.Malformed;
   return decodeNetwork(b, o + 2, end, type, p);
 }

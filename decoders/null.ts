@@ -5,6 +5,7 @@ import { u32, u32le } from './bytes';
 import { DecodeStatus, Layer, type PacketInfo } from './packet-info';
 import { decodeIpv4 } from './ipv4';
 import { decodeIpv6 } from './ipv6';
+import { EtherType } from './ethertype';
 
 export const NULL_HEADER_LEN = 4;
 const AF_INET = 2;
@@ -31,11 +32,11 @@ function decodeFamily(b: Uint8Array, off: number, end: number, family: number, p
   p.layers |= Layer.Null;
   const o = off + NULL_HEADER_LEN;
   if (family === AF_INET) {
-    p.netType = 0x0800;
+    p.netType = EtherType.IPV4;
     return decodeIpv4(b, o, end, p);
   }
   if (family === AF_INET6_BSD || family === AF_INET6_FREEBSD || family === AF_INET6_DARWIN) {
-    p.netType = 0x86dd;
+    p.netType = EtherType.IPV6;
     return decodeIpv6(b, o, end, p);
   }
   return DecodeStatus.Ok;

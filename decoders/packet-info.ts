@@ -55,6 +55,8 @@ export const TcpFlag = {
 
 /** Most VLAN tags walked in one frame. */
 export const MAX_VLAN_TAGS = 8;
+/** Most headers walked between the link and the network layer (see PacketInfo.shimCount). */
+export const MAX_SHIMS = 16;
 
 export class PacketInfo {
   // ---- frame ----
@@ -187,6 +189,11 @@ export class PacketInfo {
   /** Number of MPLS labels walked before the network layer. */
   mplsCount = 0;
   /**
+   * Headers walked between the link layer and the network layer (VLAN tags, MACsec, Cisco
+   * MetaData, Arista): they may nest, so decodeNetwork bounds them (MAX_SHIMS).
+   */
+  shimCount = 0;
+  /**
    * Offsets of the first vlanCount (at most MAX_VLAN_TAGS) VLAN tags' TCI fields; the tag's TPID
    * (0x8100, 0x88a8, 0x9100) is the two bytes before. Valid for the first vlanCount entries.
    */
@@ -253,5 +260,6 @@ export class PacketInfo {
     this.encapType = -1;
     this.encapEnd = -1;
     this.mplsCount = 0;
+    this.shimCount = 0;
   }
 }

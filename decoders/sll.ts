@@ -9,12 +9,12 @@
 import { u16 } from './bytes';
 import { DecodeStatus, Layer, type PacketInfo } from './packet-info';
 import { decodeNetwork } from './network';
+import { MIN_ETHERTYPE } from './ethertype';
 
 export const SLL_HEADER_LEN = 16;
 const SLL = { PKT_TYPE: 0, HATYPE: 2, ADDR_LEN: 4, ADDR: 6, PROTOCOL: 14 } as const;
 export const SLL2_HEADER_LEN = 20;
 const SLL2 = { PROTOCOL: 0, RESERVED: 2, IFINDEX: 4, HATYPE: 8, PKT_TYPE: 10, ADDR_LEN: 11, ADDR: 12 } as const;
-const MIN_ETHERTYPE = 0x0600;
 const MAC_LEN = 6;
 
 export function decodeSll(b: Uint8Array, off: number, end: number, p: PacketInfo): DecodeStatus {

@@ -4,7 +4,8 @@
 // |    Length     |   Checksum    |
 import { u16 } from './bytes';
 import { DecodeStatus, Layer, type PacketInfo } from './packet-info';
-import { EncapType, setEncap } from './encap';
+import { setEncap } from './encap';
+import { EtherType } from './ethertype';
 
 export const UDP_HEADER_LEN = 8;
 const F = { SRC_PORT: 0, DST_PORT: 2, LENGTH: 4, CHECKSUM: 6 } as const;
@@ -41,29 +42,25 @@ export function decodeUdp(b: Uint8Array, off: number, end: number, p: PacketInfo
   // tshark tries the lower port first.
   const lo = src < dst ? src : dst;
   const hi = src < dst ? dst : src;
-  if (hi < UdpTunnelPort.VXLAN || lo > UdpTunnelPort.MPLS) return DecodeStatus.Ok; // the fast path
-  const o = off + UDP_HEADER_LEN;
-  if (!tunnel(b, o, end, lo, p) && hi !== lo) tunnel(b, o, end, hi, p);
+  if (isTunnelPort(lo)) tunnel(b, off + UDP_HEADER_LEN, end, lo, p);
+  else if (isTunnelPort(hi)) tunnel(b, off + UDP_HEADER_LEN, end, hi, p);
   return DecodeStatus.Ok;
 }
 
-/** Records the packet a UDP tunnel on `port` carries; false when the port is no tunnel. */
-function tunnel(b: Uint8Array, o: number, end: number, port: number, p: PacketInfo): boolean {
-  switch (port) {
-    case UdpTunnelPort.VXLAN:
-      setEncap(p, o + VXLAN_HEADER_LEN, end, EncapType.ETHERNET);
-      return true;
-    case UdpTunnelPort.GENEVE: {
-      if (end - o < GENEVE_HEADER_LEN) return true;
-      const type = u16(b, o + 2);
-      const inner = o + GENEVE_HEADER_LEN + (b[o] & 0x3f) * 4;
-      if (type === EncapType.ETHERNET || type === EncapType.IPV4 || type === EncapType.IPV6) setEncap(p, inner, end, type);
-      return true;
-    }
-    case UdpTunnelPort.MPLS:
-      setEncap(p, o, end, EncapType.MPLS);
-      return true;
-    default:
-      return false;
+function isTunnelPort(port: number): boolean {
+  return port === UdpTunnelPort.VXLAN || port === UdpTunnelPort.GENEVE || port === UdpTunnelPort.MPLS;
+}
+
+/** Records the packet that the UDP tunnel on `port` carries at b[o .. end). */
+function tunnel(b: Uint8Array, o: number, end: number, port: number, p: PacketInfo): void {
+  if (port === UdpTunnelPort.VXLAN) {
+    setEncap(p, o + VXLAN_HEADER_LEN, end, EtherType.TEB);
+  } else if (port === UdpTunnelPort.GENEVE) {
+    if (end - o < GENEVE_HEADER_LEN) return;
+    const type = u16(b, o + 2);
+    const inner = o + GENEVE_HEADER_LEN + (b[o] & 0x3f) * 4;
+    if (type === EtherType.TEB || type === EtherType.IPV4 || type === EtherType.IPV6) setEncap(p, inner, end, type);
+  } else {
+    setEncap(p, o, end, EtherType.MPLS);
   }
 }

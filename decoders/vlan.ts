@@ -5,15 +5,14 @@ import { u16 } from './bytes';
 import { DecodeStatus, Layer, MAX_VLAN_TAGS, type PacketInfo } from './packet-info';
 import { decodeNetwork } from './network';
 import { decodeLlc, IEEE_802_3_MAX_LEN } from './ethernet';
+import { EtherType } from './ethertype';
 
 export const VLAN_TAG_LEN = 4;
 const F = { TCI: 0, TYPE: 2 } as const;
 const VID_MASK = 0x0fff;
 
-export const VlanTpid = { DOT1Q: 0x8100, DOT1AD: 0x88a8, QINQ_OLD: 0x9100 } as const;
-
 export function isVlanType(t: number): boolean {
-  return t === VlanTpid.DOT1Q || t === VlanTpid.DOT1AD || t === VlanTpid.QINQ_OLD;
+  return t === EtherType.VLAN || t === EtherType.QINQ_8021AD || t === EtherType.QINQ_OLD;
 }
 
 /** Decodes the tag at b[off .. end) (its TPID was the EtherType before it) and what follows. */

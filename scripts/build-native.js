@@ -21,7 +21,7 @@ function warn(msg) {
 function haveLibpcapHeaders() {
   const dirs = ['/usr/include', '/usr/local/include', '/opt/homebrew/include'];
   if (process.env.CPATH) dirs.unshift(...process.env.CPATH.split(':').filter(Boolean));
-  return dirs.some((d) => fs.existsSync(path.join(d, 'pcap', 'pcap.h')) || fs.existsSync(path.join(d, 'pcap.h')));
+  return dirs.some((d) => fs.existsSync(path.join(d, 'pcap', 'pcap.h'))); // what native/src includes
 }
 
 /** node-gyp: a local install, else the one bundled with npm. */

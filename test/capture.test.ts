@@ -737,3 +737,20 @@ test('pcapng reader: random 64-bit timestamps at 10^-9, 10^-6, 10^-3 and 2^-10 s
     want,
   );
 });
+
+test('stdin: a non-blocking pipe (EAGAIN) that delivers late is read to the end', { skip: !which('python3') && 'python3 not installed' }, () => {
+  const f = tmp('nb.pcap', pcapFile(true, false, 1, 65535, RECS));
+  const script = [
+    'import os, fcntl, sys',
+    'fl = fcntl.fcntl(0, fcntl.F_GETFL)',
+    'fcntl.fcntl(0, fcntl.F_SETFL, fl | os.O_NONBLOCK)',
+    'os.execv(sys.argv[1], sys.argv[1:])',
+  ].join('\n');
+  const r = spawnSync(
+    'sh',
+    ['-c', `(sleep 0.3; head -c 100 "$1"; sleep 0.3; tail -c +101 "$1") | python3 -c "$2" "$3" "$4" dump -r - --count`, 'sh', f, script, process.execPath, MAIN],
+    { encoding: 'utf8' },
+  );
+  assert.equal(r.stdout, '4 packets\n', r.stderr);
+  assert.equal(r.status, 0);
+});

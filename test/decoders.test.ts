@@ -232,6 +232,28 @@ test('malformed headers: bad IHL, TCP data offset < 5, UDP length < 8', () => {
   assert.equal(p.dstPort, 53);
 });
 
+test('headers that nest (VLAN, Cisco MetaData, Arista, MACsec) are bounded: no stack exhaustion', () => {
+  // CMD -> Arista -> CMD -> Arista ... 40000 levels deep in one 320 KB frame.
+  const parts = [Buffer.from('66778899aabb0011223344558909', 'hex')];
+  for (let i = 0; i < 20000; i++) {
+    parts.push(Buffer.from('010100000000d28b', 'hex'), Buffer.from('000100100000000000000000' + '8909', 'hex'));
+  }
+  const b = Uint8Array.from(Buffer.concat(parts));
+  const p = new PacketInfo();
+  assert.equal(decodeFrame(b, 0, b.length, b.length, 1, p), DecodeStatus.Malformed);
+  // Random sequences of such headers.
+  const shim = fc.constantFrom('8100000a', '88a8000b', '9100000c', '010100000000', '0001001000000000000000000000');
+  fc.assert(
+    fc.property(fc.array(fc.tuple(shim, fc.constantFrom('8100', '88a8', '9100', '8909', 'd28b', '88e5')), { maxLength: 60 }), (hs) => {
+      const hex = '66778899aabb001122334455' + hs.map(([h, t]) => t + h).join('') + '0800';
+      const f = Uint8Array.from(Buffer.from(hex, 'hex'));
+      decodeFrame(f, 0, f.length, f.length, 1, p);
+      assert.ok(p.shimCount <= 16);
+    }),
+    { numRuns: 2000 },
+  );
+});
+
 /** Decodes data[off .. off+len) (and its inner layers) with every check the sweep makes. */
 function checkNoThrow(data: Uint8Array, off: number, len: number, linkType: number, p: PacketInfo, inner: PacketInfo): DecodeStatus {
   const st = decodeFrame(data, off, len, len, linkType, p);

@@ -181,7 +181,7 @@ describe('filter: JIT = interpreter = libpcap bpf_filter on random valid program
 });
 
 describe('filter: compiled accept-list programs over corpus packets', { skip: !corpusPresent() || !haveTool('mergecap') ? 'corpus or mergecap absent' : false }, () => {
-  test(`JIT = interpreter${native ? " = libpcap's bpf_filter" : ''} on every packet`, () => {
+  test(`JIT = interpreter${native ? " = libpcap's bpf_filter" : ''} on every packet (optimized and -O programs)`, () => {
     const tmp = fs.mkdtempSync('/tmp/portscope-filter-prop-');
     const merged = path.join(tmp, 'ethernet.pcap');
     mergeCaptures(wellFormedCaptures([1]), merged);
@@ -189,8 +189,11 @@ describe('filter: compiled accept-list programs over corpus packets', { skip: !c
     const exprs = fs.readFileSync(path.join(CORPUS, 'filters-accept.txt'), 'latin1').split('\n').filter((l) => l.trim());
     const compiler = native ?? tcpdumpCompiler;
     let checked = 0;
-    for (const e of exprs) {
-      const prog = native?.compileSavefile ? native.compileSavefile(e, 1, r.snaplen, true) : compiler.compile(e, 1, r.snaplen, true);
+    // Optimized (as tcpdump runs them) and unoptimized (tcpdump -O: long, with JA and M[] traffic).
+    for (const [e, optimize] of [...exprs.map((x) => [x, true] as const), ...exprs.map((x) => [x, false] as const)]) {
+      const prog = native?.compileSavefile
+        ? native.compileSavefile(e, 1, r.snaplen, optimize)
+        : compiler.compile(e, 1, r.snaplen, optimize);
       const c = compileProgram(prog);
       for (let i = 0; i < r.offset.length; i++) {
         const jit = c.fn(r.data, r.offset[i], r.capLen[i], r.wireLen[i]);

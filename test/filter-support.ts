@@ -81,10 +81,11 @@ const DLT_NAMES: Record<number, string> = { 0: 'NULL', 1: 'EN10MB', 12: 'RAW', 1
  * compiler the addon wraps, run as a process. Errors carry tcpdump's message without its prefix.
  */
 export const tcpdumpCompiler: FilterCompiler = {
-  compile(expr: string, linkType: number, snaplen: number): Uint32Array {
+  compile(expr: string, linkType: number, snaplen: number, optimize = true): Uint32Array {
     const dlt = DLT_NAMES[linkType];
     if (dlt === undefined) throw new Error(`tcpdumpCompiler: no -y name for link type ${linkType}`);
-    const r = spawnSync('tcpdump', ['-ddd', '-y', dlt, '-s', String(snaplen), '--', expr], { encoding: 'latin1' });
+    const args = ['-ddd', ...(optimize ? [] : ['-O']), '-y', dlt, '-s', String(snaplen), '--', expr];
+    const r = spawnSync('tcpdump', args, { encoding: 'latin1' });
     if (r.status !== 0) throw new Error(r.stderr.trim().split('\n').pop()!.replace(/^tcpdump: /, ''));
     return parseDecimalProgram(r.stdout);
   },

@@ -60,7 +60,10 @@ async function loTraffic(n: number): Promise<void> {
     await new Promise<void>((r) => sock.send(Buffer.from(`portscope live test ${i} `.repeat(1 + (i % 7))), PORT, '127.0.0.1', () => r()));
   }
   sock.close();
-  const server = net.createServer((c) => c.end('pong'));
+  const server = net.createServer((c) => {
+    c.resume();
+    c.end('pong');
+  });
   await new Promise<void>((r) => server.listen(PORT + 1, '127.0.0.1', () => r()));
   await new Promise<void>((resolve, reject) => {
     const c = net.connect(PORT + 1, '127.0.0.1', () => c.write('ping'));
@@ -120,10 +123,10 @@ test('veth in namespaces: ping, UDP and TCP match tcpdump; no promiscuous mode (
       run(...veth.exec('a', 'ping', '-c', '3', '-i', '0.2', '-W', '1', veth.ipB));
       run(...veth.exec('a', process.execPath, '-e',
         `const u=require('dgram').createSocket('udp4');let n=0;u.on('message',()=>{if(++n===20){u.close();` +
-        `const c=require('net').connect(7777,'${veth.ipB}',()=>{c.write(Buffer.alloc(3000,65));c.end()});c.on('data',()=>{});}});` +
+        `const c=require('net').connect(7777,'${veth.ipB}',()=>{c.write(Buffer.alloc(3000,65));c.end()});c.on('data',()=>{});c.on('close',()=>process.exit(0));}});` +
         `for(let i=0;i<20;i++)u.send(Buffer.alloc(10+i*50,i),7778,'${veth.ipB}');setTimeout(()=>process.exit(1),10000);`));
     };
-    const r = await captureBoth(['-i', veth.ifA, '-p', '--immediate-mode', `host ${veth.ipB}`], traffic, veth.exec('a', 'env'));
+    const r = await captureBoth(['-i', veth.ifA, '-p', `host ${veth.ipB}`], traffic, veth.exec('a', 'env'));
     assert.equal((await r.ours.exited).code, 0, r.ours.stderr);
     assert.ok(r.theirPcap.recs.length >= 6 + 40 + 6, `tcpdump saw ${r.theirPcap.recs.length}`);
     assertSameCapture(r.ourPcap.recs, r.theirPcap.recs, 100_000, veth.ifA);
@@ -153,6 +156,16 @@ test('SIGINT and SIGTERM stop cleanly with tcpdump\'s summary; -c N stops after 
   assert.equal(readPcap(path.join(tmp, 'c3.pcap')).recs.length, 3);
 });
 
+test('SIGUSR1 prints tcpdump\'s one-line statistics and capture goes on', { skip, timeout: 30_000 }, async () => {
+  const p = portscope(['dump', '-i', 'lo', '-w', path.join(tmp, 'usr1.pcap'), `udp port ${PORT}`]);
+  await p.waitFor(/listening on/);
+  p.proc.kill('SIGUSR1');
+  await p.waitFor(/^portscope: \d+ packets? captured, \d+ packets? received by filter, \d+ packets? dropped by kernel$/m, 5_000);
+  const r = await p.stop('SIGINT');
+  assert.equal(r.code, 0, p.stderr);
+  assert.match(p.stderr, /\n0 packets captured\n/);
+});
+
 test('summary text is tcpdump\'s, with singular forms', () => {
   assert.equal(summaryText(1, { received: 2, dropped: 0, ifDropped: 0 }),
     '1 packet captured\n2 packets received by filter\n0 packets dropped by kernel\n');
@@ -162,7 +175,7 @@ test('summary text is tcpdump\'s, with singular forms', () => {
 
 test('live -w with -C rotates files like tcpdump (NAME, NAME1, NAME2)', { skip, timeout: 60_000 }, async () => {
   const base = path.join(tmp, 'rot.pcap');
-  const p = portscope(['dump', '-i', 'lo', '--immediate-mode', '-C', '1', '-w', base, `udp port ${PORT}`]);
+  const p = portscope(['dump', '-i', 'lo', '-C', '1', '-w', base, `udp port ${PORT}`]);
   await p.waitFor(/listening on/);
   const sock = dgram.createSocket('udp4');
   const payload = Buffer.alloc(1400, 7);
@@ -171,7 +184,7 @@ test('live -w with -C rotates files like tcpdump (NAME, NAME1, NAME2)', { skip, 
     if (i % 200 === 0) await sleep(5);
   }
   sock.close();
-  await sleep(500);
+  await sleep(1500);
   await p.stop('SIGINT');
   const files = [base, `${base}1`, `${base}2`];
   for (const f of files) assert.ok(fs.existsSync(f), `${f} exists`);
@@ -260,7 +273,7 @@ test('-Z nobody drops root after opening: the -w file belongs to nobody', { skip
 });
 
 test('LiveSource in process: batches arrive while the event loop keeps running; stop() ends a wait', { skip, timeout: 30_000 }, async () => {
-  const src = new LiveSource('lo', { ...liveOptions(parseDumpArgs(['--immediate-mode']), `udp port ${PORT + 2}`), signals: false });
+  const src = new LiveSource('lo', { ...liveOptions(parseDumpArgs([]), `udp port ${PORT + 2}`), signals: false });
   assert.equal(src.precision, 'micro');
   let ticks = 0;
   const timer = setInterval(() => ticks++, 10);
@@ -316,9 +329,42 @@ test('portscope interfaces: text and --json list lo', { skip }, () => {
 });
 
 test('-i any: LINUX_SLL2 as tcpdump chooses, same packets', { skip, timeout: 60_000 }, async () => {
-  const r = await captureBoth(['-i', 'any', '--immediate-mode', `udp port ${PORT}`], () => loTraffic(10));
+  const r = await captureBoth(['-i', 'any', `udp port ${PORT}`], () => loTraffic(10));
   assert.equal(r.ourPcap.linkType, 276);
   assert.equal(r.theirPcap.linkType, 276);
   // On "any", the ifindex inside SLL2 headers is the same, so bytes must match too.
   assertSameCapture(r.ourPcap.recs, r.theirPcap.recs, 100_000, 'any');
+});
+
+test('interface removed mid-capture: summary, tcpdump\'s "pcap_loop: The interface disappeared", exit 1', { skip, timeout: 30_000 }, async () => {
+  const ns = `${veth.name}-gone`;
+  spawnSync('ip', ['netns', 'del', ns], { stdio: 'ignore' });
+  try {
+    run('ip', ['netns', 'add', ns]);
+    run('ip', ['-n', ns, 'link', 'add', 'g0', 'type', 'veth', 'peer', 'name', 'g1']);
+    run('ip', ['-n', ns, 'link', 'set', 'g0', 'up']);
+    run('ip', ['-n', ns, 'link', 'set', 'g1', 'up']);
+    const p = portscope(['dump', '-i', 'g0', '-w', path.join(tmp, 'gone.pcap')], ['ip', ['netns', 'exec', ns]]);
+    await p.waitFor(/listening on/);
+    run('ip', ['-n', ns, 'link', 'del', 'g0']);
+    const deadline = setTimeout(() => p.proc.kill('SIGKILL'), 10_000);
+    const r = await p.exited;
+    clearTimeout(deadline);
+    assert.equal(r.code, 1, p.stderr);
+    assert.match(p.stderr, /\n\d+ packets? captured\n\d+ packets? received by filter\n\d+ packets? dropped by kernel\nportscope: pcap_loop: The interface disappeared\n$/);
+  } finally {
+    spawnSync('ip', ['netns', 'del', ns], { stdio: 'ignore' });
+  }
+});
+
+test('-i N picks the Nth device of the -D list, as tcpdump does', { skip, timeout: 20_000 }, () => {
+  const list = run(process.execPath, [MAIN, 'dump', '-D']).stdout.split('\n');
+  const loLine = list.find((l) => /^\d+\.lo /.test(l))!;
+  const n = loLine.slice(0, loLine.indexOf('.'));
+  const p = spawnSync(process.execPath, [MAIN, 'dump', '-i', n, '-c', '1', '--count', 'udp port 9 and host 203.0.113.9'],
+    { encoding: 'utf8', timeout: 3_000, killSignal: 'SIGINT' });
+  assert.match(p.stderr, /^listening on lo, link-type EN10MB/m);
+  const bad = spawnSync(process.execPath, [MAIN, 'dump', '-i', '999'], { encoding: 'utf8', timeout: 10_000 });
+  assert.equal(bad.status, 1);
+  assert.equal(bad.stderr, 'portscope: Invalid adapter index\n');
 });

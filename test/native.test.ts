@@ -177,3 +177,23 @@ test('portscope dump -D prints what tcpdump -D prints', { skip: skipTcpdump }, (
   assert.equal(ours.status, theirs.status);
   assert.equal(ours.stdout, theirs.stdout);
 });
+
+const skipUnshare =
+  process.getuid?.() !== 0 ? 'needs root (mount namespace)' : spawnSync('unshare', ['--version']).status !== 0 ? 'unshare not installed' : false;
+const ROOT = path.resolve(__dirname, '../..');
+
+test('without the built addon: one line saying what to install, exit 1', { skip: skipUnshare, timeout: 30_000 }, () => {
+  // A private mount namespace hides native/build from this one command only.
+  const script = `mount -t tmpfs tmpfs "$1/native/build" && exec "$2" "$1/dist/src/cli/main.js" dump -i lo`;
+  const r = spawnSync('unshare', ['-m', '--propagation', 'private', 'sh', '-c', script, 'sh', ROOT, process.execPath], { encoding: 'utf8', timeout: 20_000 });
+  assert.equal(r.status, 1, r.stderr);
+  assert.equal(r.stderr, 'portscope: filters and live capture need libpcap: apt-get install libpcap-dev, then npm rebuild (or npm run build:native)\n');
+});
+
+test('install hook without libpcap headers: one warning line, exit 0', { skip: skipUnshare, timeout: 30_000 }, () => {
+  const script = `mount -t tmpfs tmpfs /usr/include/pcap && exec "$2" "$1/scripts/build-native.js"`;
+  const r = spawnSync('unshare', ['-m', '--propagation', 'private', 'sh', '-c', script, 'sh', ROOT, process.execPath], { encoding: 'utf8', timeout: 20_000 });
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout, '');
+  assert.match(r.stderr, /^portscope: warning: libpcap headers \(pcap\/pcap\.h\) not found, not building the libpcap addon; .*apt-get install libpcap-dev[^\n]*\n$/);
+});

@@ -160,3 +160,85 @@ export function stripTs(line: string): string {
   const i = line.indexOf(' ');
   return i < 0 ? line : line.slice(i + 1);
 }
+
+/** One record of a synthetic capture. */
+export interface Rec {
+  sec: number;
+  usec: number;
+  bytes: Uint8Array;
+  /** Original length; defaults to bytes.length. */
+  wireLen?: number;
+}
+
+/** Writes a classic little-endian microsecond pcap file. */
+export function writePcap(file: string, linkType: number, recs: Rec[], snaplen = 262144): void {
+  let size = 24;
+  for (const r of recs) size += 16 + r.bytes.length;
+  const b = Buffer.alloc(size);
+  b.writeUInt32LE(0xa1b2c3d4, 0);
+  b.writeUInt16LE(2, 4);
+  b.writeUInt16LE(4, 6);
+  b.writeUInt32LE(snaplen, 16);
+  b.writeUInt32LE(linkType, 20);
+  let o = 24;
+  for (const r of recs) {
+    b.writeUInt32LE(r.sec, o);
+    b.writeUInt32LE(r.usec, o + 4);
+    b.writeUInt32LE(r.bytes.length, o + 8);
+    b.writeUInt32LE(r.wireLen ?? r.bytes.length, o + 12);
+    b.set(r.bytes, o + 16);
+    o += 16 + r.bytes.length;
+  }
+  fs.writeFileSync(file, b);
+}
+
+function csum(b: Uint8Array, off: number, len: number): number {
+  let s = 0;
+  for (let i = 0; i < len; i += 2) s += (b[off + i] << 8) | (i + 1 < len ? b[off + i + 1] : 0);
+  while (s > 0xffff) s = (s & 0xffff) + (s >>> 16);
+  return ~s & 0xffff;
+}
+
+/** An IPv4 header + payload (checksum filled). */
+export function ipv4(src: number, dst: number, proto: number, payload: Uint8Array, id = 1): Uint8Array {
+  const b = new Uint8Array(20 + payload.length);
+  const v = new DataView(b.buffer);
+  b[0] = 0x45;
+  v.setUint16(2, b.length);
+  v.setUint16(4, id);
+  b[8] = 64;
+  b[9] = proto;
+  v.setUint32(12, src >>> 0);
+  v.setUint32(16, dst >>> 0);
+  v.setUint16(10, csum(b, 0, 20));
+  b.set(payload, 20);
+  return b;
+}
+
+/** A TCP header (20 bytes + options) and payload. */
+export function tcpSeg(sport: number, dport: number, seq: number, ack: number, flags: number, win: number, opts: number[] = [], dataLen = 0): Uint8Array {
+  const hl = 20 + opts.length;
+  const b = new Uint8Array(hl + dataLen);
+  const v = new DataView(b.buffer);
+  v.setUint16(0, sport);
+  v.setUint16(2, dport);
+  v.setUint32(4, seq >>> 0);
+  v.setUint32(8, ack >>> 0);
+  b[12] = (hl / 4) << 4;
+  b[13] = flags;
+  v.setUint16(14, win);
+  b.set(opts, 20);
+  for (let i = 0; i < dataLen; i++) b[hl + i] = 0x41 + (i % 26);
+  return b;
+}
+
+/** Ethernet II frame. */
+export function ether(type: number, payload: Uint8Array, src = [2, 0, 0, 0, 0, 1], dst = [2, 0, 0, 0, 0, 2]): Uint8Array {
+  const b = new Uint8Array(14 + payload.length);
+  b.set(dst, 0);
+  b.set(src, 6);
+  b[12] = type >> 8;
+  b[13] = type & 0xff;
+  b.set(payload, 14);
+  return b;
+}

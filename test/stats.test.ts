@@ -396,7 +396,7 @@ test('hosts: a full host table counts untracked packets instead of growing', () 
   assert.equal(h.id4(1), 0);
   assert.equal(h.id4(2), 1);
   assert.equal(h.id4(3), -1);
-  h.out(-1, 10, 0);
+  h.out(-1, pkt({}));
   assert.equal(h.untrackedPackets, 1);
 });
 

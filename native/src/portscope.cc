@@ -91,7 +91,7 @@ pcap_t* OpenForCompile(int linkType, int snaplen) {
     uint32_t sigfigs, snaplen, linktype;
   } hdr = {0xa1b2c3d4u, 2, 4, 0, 0, static_cast<uint32_t>(snaplen), static_cast<uint32_t>(linkType)};
   static_assert(sizeof hdr == 24, "pcap file header is 24 bytes");
-  static unsigned char buf[24];
+  thread_local unsigned char buf[24];
   memcpy(buf, &hdr, sizeof hdr);
   FILE* f = fmemopen(buf, sizeof buf, "rb");
   if (f != nullptr) {
@@ -194,7 +194,7 @@ Napi::Value CompileSavefile(const Napi::CallbackInfo& info) {
 // offlineFilter(prog, data, capLen, wireLen) -> bpf_filter's return value
 Napi::Value OfflineFilter(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  static std::vector<struct bpf_insn> insns;
+  thread_local std::vector<struct bpf_insn> insns;
   if (info.Length() < 4 || !ReadProgram(env, info[0], insns)) {
     if (!env.IsExceptionPending()) Napi::TypeError::New(env, "offlineFilter(prog, data, capLen, wireLen)").ThrowAsJavaScriptException();
     return env.Undefined();
@@ -227,7 +227,7 @@ Napi::Value OfflineFilter(const Napi::CallbackInfo& info) {
 // validate(prog) -> bpf_validate(prog) != 0
 Napi::Value Validate(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  static std::vector<struct bpf_insn> insns;
+  thread_local std::vector<struct bpf_insn> insns;
   if (info.Length() < 1 || !ReadProgram(env, info[0], insns)) return env.Undefined();
   if (insns.empty()) return Napi::Boolean::New(env, false);
   return Napi::Boolean::New(env, bpf_validate(insns.data(), static_cast<int>(insns.size())) != 0);

@@ -34,7 +34,8 @@ export interface LiveStats extends NativeStats {
 export class LiveSource implements PacketSource {
   readonly interfaces: InterfaceInfo[];
   readonly precision: TsPrecision;
-  readonly warning: SourceWarning | null = null;
+  /** Set when the capture failed mid-way (interface gone): packets so far stand, exit status 1. */
+  warning: SourceWarning | null = null;
   /** libpcap's activation warning (promiscuous mode not supported, ...), or null. */
   readonly openWarning: string | null;
   private readonly batch: PacketBatch;
@@ -80,13 +81,8 @@ export class LiveSource implements PacketSource {
     const b = this.batch;
     try {
       while (!this.stopped && this.cap !== null) {
-        let n: number;
-        try {
-          n = this.cap.fill();
-        } catch (e) {
-          // The device went away or a read failed: tcpdump says "pcap_loop: <libpcap text>".
-          throw new CaptureError(`pcap_loop: ${(e as Error).message}`);
-        }
+        const n = this.fillOrFail();
+        if (n < 0) return;
         if (n > 0) {
           b.count = n;
           this.delivered += n;
@@ -99,11 +95,32 @@ export class LiveSource implements PacketSource {
           this.cap!.wait(resolve);
         });
         this.wake = null;
-        if (err !== null) throw new CaptureError(`${this.name}: poll: ${err}`);
+        if (err !== null && !this.stopped) {
+          // POLLERR: libpcap says what happened ("The interface disappeared") on the next read.
+          if (this.fillOrFail() < 0) return;
+          this.fail(`${this.name}: poll: ${err}`);
+          return;
+        }
       }
     } finally {
       this.close();
     }
+  }
+
+  /** fill(), or -1 after recording a read error as the source's warning (tcpdump: "pcap_loop: ..."). */
+  private fillOrFail(): number {
+    try {
+      return this.cap!.fill();
+    } catch (e) {
+      this.fail(`pcap_loop: ${(e as Error).message}`);
+      return -1;
+    }
+  }
+
+  /** Ends the capture with an error that still lets the packets so far and the summary stand. */
+  private fail(message: string): void {
+    this.warning = { message, exitCode: 1 };
+    this.stopped = true;
   }
 
   /** Stops at the next batch boundary (signals, -c N); a pending wait ends at once. */
@@ -249,6 +266,7 @@ export function liveOptions(args: ParsedArgs, expr: string): LiveOptions {
  */
 export async function openLiveSource(iface: string, args: ParsedArgs, expr: string): Promise<LiveSource> {
   const opts = liveOptions(args, expr);
+  iface = resolveDeviceNumber(iface);
   if (iface === 'any') opts.linkType = 276; // DLT_LINUX_SLL2, as tcpdump selects for "any"
   return new LiveSource(iface, opts);
 }
@@ -272,4 +290,13 @@ export function liveBanner(src: PacketSource, verbose: boolean, writing: boolean
 /** tcpdump's summary at exit for a live source ('' for files). `captured`: packets the pipeline accepted. */
 export function liveSummary(src: PacketSource, captured: number): string {
   return src instanceof LiveSource ? summaryText(captured, src.stats()) : '';
+}
+
+/** tcpdump's `-i N`: a number is an index into the `-D` list (1-based). */
+export function resolveDeviceNumber(iface: string): string {
+  if (!/^\d+$/.test(iface)) return iface;
+  const n = Number(iface);
+  const devs = loadNative().findAllDevs();
+  if (n < 1 || n > devs.length) throw new CaptureError('Invalid adapter index');
+  return devs[n - 1].name;
 }

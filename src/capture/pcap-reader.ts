@@ -5,10 +5,10 @@
 // Record header (16 bytes):
 //   ts_sec u32 | ts_frac u32 (usec, or nsec with the 0xa1b23c4d magic) | caplen u32 | len u32
 //
-// Per record the hot loop does only DataView reads (measured 2x faster than byte math here; one
-// loop serves both byte orders) and typed-array stores. As in libpcap, a
-// record whose caplen exceeds the file's snaplen (but not the link type's maximum) is delivered
-// cut to the snaplen; a caplen above the maximum loses the record boundary and is fatal.
+// Per record the hot loop does only DataView reads (measured 2x faster than inline byte math
+// here; one loop serves both byte orders) and typed-array stores. As in libpcap, a record whose
+// caplen exceeds the file's snaplen (but not the link type's maximum) is delivered cut to the
+// snaplen; a caplen above the maximum loses the record boundary and is fatal.
 import { CaptureError, type PacketBatch } from './batch';
 import { ChunkReader, adjustSnaplen, maxSnaplenForLinkType } from './chunk-reader';
 import { FileSource } from './file-source';
@@ -35,7 +35,7 @@ export function pcapMagic(b: Uint8Array, o: number): { le: boolean; nano: boolea
 export class PcapReader extends FileSource {
   readonly le: boolean;
   readonly linkType: number;
-  /** Snapshot length after libpcap's adjustment (0 or over-large -> the link type's maximum). */
+  /** Snapshot length after libpcap's adjustment (0 or >= 2^31 -> the link type's maximum). */
   readonly snaplen: number;
   /** Largest caplen accepted before the record boundary is considered lost. */
   private readonly maxCap: number;
@@ -66,23 +66,21 @@ export class PcapReader extends FileSource {
     const m = pcapMagic(b, o);
     if (m === null) throw new CaptureError(`${r.name}: unknown file format`);
     this.le = m.le;
-    const u32 = m.le
-      ? (i: number) => (b[o + i] | (b[o + i + 1] << 8) | (b[o + i + 2] << 16) | (b[o + i + 3] << 24)) >>> 0
-      : (i: number) => ((b[o + i] << 24) | (b[o + i + 1] << 16) | (b[o + i + 2] << 8) | b[o + i + 3]) >>> 0;
-    const major = m.le ? b[o + 4] | (b[o + 5] << 8) : (b[o + 4] << 8) | b[o + 5];
-    const minor = m.le ? b[o + 6] | (b[o + 7] << 8) : (b[o + 6] << 8) | b[o + 7];
+    const d = r.view;
+    const major = d.getUint16(o + 4, m.le);
+    const minor = d.getUint16(o + 6, m.le);
     // libpcap 1.10's checks and messages
     if (major < 2) throw new CaptureError(`${r.name}: archaic pcap savefile format`);
     if (!(major === 2 && minor <= 4) && !(major === 543 && minor === 0)) {
       throw new CaptureError(`${r.name}: unsupported pcap savefile version ${major}.${minor}`);
     }
-    const field = u32(20);
+    const field = d.getUint32(o + 20, m.le);
     this.linkType = field & LINKTYPE_MASK;
     if (this.linkType > 0xffff) {
       // the reserved bits are set (libpcap passes it on; tcpdump then gives up with this message)
       throw new CaptureError(`${r.name}: unknown data link type ${this.linkType}`);
     }
-    this.snaplen = adjustSnaplen(this.linkType, u32(16));
+    this.snaplen = adjustSnaplen(this.linkType, d.getUint32(o + 16, m.le));
     this.maxCap = maxSnaplenForLinkType(this.linkType);
     this.mult = m.nano ? 1 : 1000;
     this.fracLimit = m.nano ? 1e9 : 1e6;

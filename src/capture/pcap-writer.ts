@@ -17,6 +17,7 @@ import type { PacketSink } from '../pipeline';
 import type { PacketInfo } from '../../decoders/packet-info';
 import { CaptureError, type TsPrecision } from './batch';
 import { errnoText } from './chunk-reader';
+import { OutputClosed } from '../print/out';
 import { PCAP_MAGIC_MICRO, PCAP_MAGIC_NANO, PCAP_FILE_HEADER_LEN } from './pcap-reader';
 
 export interface PcapWriterOptions {
@@ -59,6 +60,9 @@ export class PcapWriter implements PacketSink {
   readonly files: string[] = [];
   private srcData: Uint8Array | null = null;
   private srcBuf: Buffer | null = null;
+  private srcView: DataView | null = null;
+  private readonly rotating: boolean;
+  private readonly packetBuffered: boolean;
 
   private constructor(
     readonly path: string,
@@ -67,6 +71,8 @@ export class PcapWriter implements PacketSink {
     this.rotateBytes = opts.rotateMB > 0 ? opts.rotateMB * 1000000 : 0;
     this.widthW = opts.maxFiles > 0 ? digits(opts.maxFiles - 1) : 0;
     this.nano = opts.precision === 'nano';
+    this.rotating = opts.rotateSec > 0 || this.rotateBytes > 0;
+    this.packetBuffered = opts.packetBuffered;
   }
 
   /**
@@ -145,8 +151,11 @@ export class PcapWriter implements PacketSink {
       try {
         done += fs.writeSync(this.fd, this.buf, done, this.pos - done);
       } catch (e) {
-        if ((e as NodeJS.ErrnoException).code === 'EAGAIN') continue;
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code === 'EAGAIN') continue;
         this.pos = 0;
+        // -w - into a pipe whose reader went away: stop quietly, as tcpdump does
+        if (code === 'EPIPE') throw new OutputClosed();
         throw new CaptureError(`${this.current}: ${errnoText(e)}`);
       }
     }
@@ -186,7 +195,7 @@ export class PcapWriter implements PacketSink {
 
   onPacket(p: PacketInfo, data: Uint8Array): void {
     if (this.stopped) return;
-    if (this.opts.rotateSec > 0 || this.rotateBytes > 0) {
+    if (this.rotating) {
       this.rotate(p.tsSec);
       if (this.stopped) return;
     }
@@ -201,25 +210,33 @@ export class PcapWriter implements PacketSink {
     v.setUint32(q + 12, p.wireLen, true);
     q += 16;
     const src = p.frameStart;
+    if (data !== this.srcData) this.setSource(data);
     if (len > BUF_SIZE) {
       // a record larger than the buffer: header, then the bytes straight from the batch
       this.pos = q;
       this.flush();
       this.writeDirect(data, src, cap);
-    } else if (cap <= 128) {
+    } else if (cap <= 256) {
+      // small packets: 4 bytes at a time (measured 2x faster than a byte loop, and no per-call
+      // overhead of a native copy)
+      const sv = this.srcView!;
+      let i = 0;
+      for (; i + 4 <= cap; i += 4) v.setUint32(q + i, sv.getUint32(src + i, true), true);
       const b = this.buf;
-      for (let i = 0; i < cap; i++) b[q + i] = data[src + i];
+      for (; i < cap; i++) b[q + i] = data[src + i];
       this.pos = q + cap;
     } else {
-      if (data !== this.srcData) {
-        this.srcData = data;
-        this.srcBuf = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-      }
       this.srcBuf!.copy(this.buf, q, src, src + cap);
       this.pos = q + cap;
     }
     this.fileBytes += len;
-    if (this.opts.packetBuffered) this.flush();
+    if (this.packetBuffered) this.flush();
+  }
+
+  private setSource(data: Uint8Array): void {
+    this.srcData = data;
+    this.srcView = new DataView(data.buffer, data.byteOffset, data.byteLength);
+    this.srcBuf = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
   }
 
   private writeDirect(data: Uint8Array, off: number, len: number): void {

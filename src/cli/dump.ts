@@ -1,16 +1,14 @@
 // `portscope dump`: tcpdump's reading, filtering, printing and writing.
-import * as fs from 'node:fs';
 import { getopt, count, last, all, intArg, UsageError, type ParsedArgs } from './getopt';
-import { openCaptureFile } from '../capture/open';
-import { CaptureError, type PacketSource } from '../capture/batch';
+import { filterExpression, openSource, writeBanner, pipelineFilter } from './source';
+import { CaptureError } from '../capture/batch';
 import { PcapWriter } from '../capture/pcap-writer';
 import { runPipeline, type PacketSink, type FilterProvider } from '../pipeline';
-import { compileFilterProvider, FilterError } from '../filter/index';
+import { FilterError } from '../filter/index';
 import { OutBuf, OutputClosed } from '../print/out';
 import { createLinePrinter, type LinePrinterOptions } from '../print/tcpdump';
-import { createFieldsPrinter } from '../print/fields';
+import { createFieldsPrinter, compileFields, parseFieldsOptions } from '../print/fields';
 import { PcapReader } from '../capture/pcap-reader';
-import { linkTypeDescription } from '../../decoders/link-types';
 
 export const DUMP_SPEC = {
   short: {
@@ -38,22 +36,8 @@ export function parseDumpArgs(argv: readonly string[]): ParsedArgs {
   return getopt(argv, spec as { short: Record<string, 'flag' | 'arg'>; long: Record<string, 'flag' | 'arg'> });
 }
 
-/** The filter expression: trailing words, or the contents of -F FILE (then words are an error). */
-export function filterExpression(a: ParsedArgs): string {
-  const file = last(a, 'F');
-  if (file !== undefined) {
-    if (a.rest.length > 0) throw new UsageError('-F and an expression on the command line are mutually exclusive');
-    let text: string;
-    try {
-      text = fs.readFileSync(file, 'latin1');
-    } catch (e) {
-      throw new CaptureError(`${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'No such file or directory' : (e as Error).message}`);
-    }
-    // tcpdump drops '#' comments from filter files.
-    return text.split('\n').map((l) => l.replace(/#.*/, '')).join(' ').trim();
-  }
-  return a.rest.join(' ').trim();
-}
+/** The filter expression (shared with profile; lives in ./source). */
+export { filterExpression };
 
 export async function dumpMain(argv: readonly string[]): Promise<number> {
   const a = parseDumpArgs(argv);
@@ -65,41 +49,27 @@ export async function dumpMain(argv: readonly string[]): Promise<number> {
     const { interfacesMain } = await import('./interfaces');
     return interfacesMain(['--tcpdump']);
   }
-  const readFile = last(a, 'r');
-  const iface = last(a, 'i');
-  if (readFile === undefined && iface === undefined) {
+  if (last(a, 'r') === undefined && last(a, 'i') === undefined) {
     throw new UsageError('give a capture file with -r FILE (or - for standard input), or an interface with -i IFACE');
   }
-  if (readFile !== undefined && iface !== undefined) throw new UsageError('-r and -i are mutually exclusive');
   const expr = filterExpression(a);
   const maxPackets = last(a, 'c') !== undefined ? intArg(last(a, 'c')!, 'packet count -c', 1) : 0;
 
-  let source: PacketSource;
-  if (readFile !== undefined) {
-    source = await openCaptureFile(readFile);
-  } else {
-    const { openLiveSource } = await import('../capture/live');
-    source = await openLiveSource(iface!, a, expr);
+  // -T fields: bad field names and -E options fail before the capture is opened, as in tshark.
+  if (last(a, 'T') === 'fields') {
+    compileFields(all(a, 'e'));
+    parseFieldsOptions(all(a, 'E'));
   }
+  const opened = await openSource(a, expr);
+  const { source, readFile, iface } = opened;
   const first = source.interfaces[0];
   const writeFile = last(a, 'w');
   const fieldsMode = last(a, 'T');
   if (fieldsMode !== undefined && fieldsMode !== 'fields') throw new UsageError(`-T ${fieldsMode}: only "-T fields" is supported`);
 
-  // tcpdump's banner on stderr.
-  if (readFile !== undefined && first) {
-    process.stderr.write(
-      `reading from file ${readFile}, link-type ${linkTypeDescription(first.linkType)}, snapshot length ${first.snaplen}\n`,
-    );
-  }
-  if (iface !== undefined) {
-    process.stderr.write((await import('../capture/live')).liveBanner(source, count(a, 'v') > 0, writeFile !== undefined));
-  }
-
-  // Live capture filters in the kernel (pcap_setfilter in openLiveSource), files in the pipeline.
-  const filter: FilterProvider | null = expr === '' || iface !== undefined ? null : compileFilterProvider(expr);
-  // Compile eagerly for the first link type so a bad expression fails before any output.
-  if (filter !== null && first) filter(first.linkType, first.snaplen);
+  // tcpdump's banner on stderr; the filter compiled before any output (live: in the kernel).
+  await writeBanner(opened, count(a, 'v') > 0, writeFile !== undefined);
+  const filter: FilterProvider | null = pipelineFilter(opened);
 
   const sinks: PacketSink[] = [];
   const out = new OutBuf(1);

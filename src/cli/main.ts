@@ -12,6 +12,7 @@ Commands:
   dump        read, filter, print and write packets like tcpdump (-r FILE | -i IFACE)
   interfaces  list capture interfaces (like tcpdump -D)
   profile     per-port traffic profile, hosts, flows (Zeek conn_state), counters; merge profiles
+  top         live dashboard of ports, connections, hosts (-i IFACE | -r FILE); text snapshots when piped
 
 Run "portscope <command> --help" for a command's options.`;
 
@@ -25,6 +26,8 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./interfaces')).interfacesMain(rest);
     case 'profile':
       return (await import('./profile')).profileMain(rest);
+    case 'top':
+      return (await import('./top')).topMain(rest);
     case undefined:
     case '-h':
     case '--help':

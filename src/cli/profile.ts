@@ -3,7 +3,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { getopt, count, last, intArg, UsageError, type ParsedArgs } from './getopt';
-import { openSourceFromArgs } from './source';
+import { openSource, writeBanner, pipelineFilter } from './source';
 import { CaptureError } from '../capture/batch';
 import { runPipeline } from '../pipeline';
 import { TrafficStats, type StatsOptions } from '../stats/index';
@@ -74,7 +74,7 @@ function writeOutput(pieces: Iterable<string>, out: string | undefined): void {
   }
 }
 
-function statsOptions(a: ParsedArgs): StatsOptions {
+export function statsOptions(a: ParsedArgs): StatsOptions {
   const o: StatsOptions = {};
   const v = (k: string, what: string, min: number, max?: number) => {
     const s = last(a, k);
@@ -138,7 +138,11 @@ export async function profileMain(argv: readonly string[]): Promise<number> {
   const duration = durS === undefined ? 0 : intArg(durS, '--duration', 1, 1 << 30);
   if (duration > 0 && last(a, 'i') === undefined) throw new UsageError('--duration applies to live capture (-i IFACE)');
 
-  const { source, filter, expr, live } = await openSourceFromArgs(a, { banner: true });
+  const opened = await openSource(a);
+  const { source, expr } = opened;
+  const live = opened.iface !== undefined;
+  await writeBanner(opened, true, true);
+  const filter = pipelineFilter(opened);
   const stats = new TrafficStats(sopts);
   const timer = duration > 0 ? setTimeout(() => source.stop(), duration * 1000) : null;
   let ps;

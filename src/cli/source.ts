@@ -1,31 +1,49 @@
-// Opening the packet source and its filter from command-line options, shared by the commands that
-// read packets (profile; dump does the same steps inline): -r FILE | -i IFACE, the expression
-// (or -F FILE), tcpdump's "reading from file" banner, and an eagerly compiled filter so a bad
-// expression fails before any output. Live captures filter in the kernel (pcap_setfilter).
+// The packet source and its filter from command-line options, shared by the commands that read
+// packets (dump, profile): -r FILE | -i IFACE, the expression (or -F FILE), tcpdump's banner,
+// and a filter compiled eagerly so a bad expression fails before any output. Live captures
+// filter in the kernel (pcap_setfilter in openLiveSource), files in the pipeline.
+import * as fs from 'node:fs';
 import { last, UsageError, type ParsedArgs } from './getopt';
 import { openCaptureFile } from '../capture/open';
-import type { PacketSource } from '../capture/batch';
+import { CaptureError, type PacketSource } from '../capture/batch';
 import type { FilterProvider } from '../pipeline';
 import { compileFilterProvider } from '../filter/index';
 import { linkTypeDescription } from '../../decoders/link-types';
-import { filterExpression } from './dump';
+
+/** The filter expression: trailing words, or the contents of -F FILE (then words are an error). */
+export function filterExpression(a: ParsedArgs): string {
+  const file = last(a, 'F');
+  if (file !== undefined) {
+    if (a.rest.length > 0) throw new UsageError('-F and an expression on the command line are mutually exclusive');
+    let text: string;
+    try {
+      text = fs.readFileSync(file, 'latin1');
+    } catch (e) {
+      throw new CaptureError(`${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'No such file or directory' : (e as Error).message}`);
+    }
+    // tcpdump drops '#' comments from filter files.
+    return text.split('\n').map((l) => l.replace(/#.*/, '')).join(' ').trim();
+  }
+  return a.rest.join(' ').trim();
+}
 
 export interface OpenedSource {
   source: PacketSource;
-  /** Pipeline filter (files), null for none or when the kernel filters (live). */
-  filter: FilterProvider | null;
   expr: string;
-  live: boolean;
+  /** -r FILE, or undefined for a live capture. */
+  readFile: string | undefined;
+  /** -i IFACE, or undefined when reading a file. */
+  iface: string | undefined;
 }
 
-export async function openSourceFromArgs(a: ParsedArgs, opts: { banner: boolean }): Promise<OpenedSource> {
+/** Checks -r / -i, reads the expression and opens the file or the interface. */
+export async function openSource(a: ParsedArgs, expr = filterExpression(a)): Promise<OpenedSource> {
   const readFile = last(a, 'r');
   const iface = last(a, 'i');
   if (readFile === undefined && iface === undefined) {
     throw new UsageError('give a capture file with -r FILE (or - for standard input), or an interface with -i IFACE');
   }
   if (readFile !== undefined && iface !== undefined) throw new UsageError('-r and -i are mutually exclusive');
-  const expr = filterExpression(a);
   let source: PacketSource;
   if (readFile !== undefined) {
     source = await openCaptureFile(readFile);
@@ -33,15 +51,24 @@ export async function openSourceFromArgs(a: ParsedArgs, opts: { banner: boolean 
     const { openLiveSource } = await import('../capture/live');
     source = await openLiveSource(iface!, a, expr);
   }
-  const first = source.interfaces[0];
-  if (opts.banner) {
-    if (readFile !== undefined && first) {
-      process.stderr.write(`reading from file ${readFile}, link-type ${linkTypeDescription(first.linkType)}, snapshot length ${first.snaplen}\n`);
-    } else if (iface !== undefined) {
-      process.stderr.write((await import('../capture/live')).liveBanner(source, true, true));
-    }
+  return { source, expr, readFile, iface };
+}
+
+/** tcpdump's banner on stderr: "reading from file ..." or the live "listening on ..." lines. */
+export async function writeBanner(o: OpenedSource, verbose: boolean, writing: boolean): Promise<void> {
+  const first = o.source.interfaces[0];
+  if (o.readFile !== undefined && first) {
+    process.stderr.write(`reading from file ${o.readFile}, link-type ${linkTypeDescription(first.linkType)}, snapshot length ${first.snaplen}\n`);
   }
-  const filter: FilterProvider | null = expr === '' || iface !== undefined ? null : compileFilterProvider(expr);
+  if (o.iface !== undefined) {
+    process.stderr.write((await import('../capture/live')).liveBanner(o.source, verbose, writing));
+  }
+}
+
+/** The pipeline's filter (null: none, or the kernel filters), compiled now for the first link type. */
+export function pipelineFilter(o: OpenedSource): FilterProvider | null {
+  const filter: FilterProvider | null = o.expr === '' || o.iface !== undefined ? null : compileFilterProvider(o.expr);
+  const first = o.source.interfaces[0];
   if (filter !== null && first) filter(first.linkType, first.snaplen);
-  return { source, filter, expr, live: iface !== undefined };
+  return filter;
 }

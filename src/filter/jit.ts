@@ -251,8 +251,9 @@ function insn(prog: Uint32Array, i: number, known: number): string {
  * than MAX_JIT_LABELS jump targets run in the interpreter over a private copy of the program.
  */
 export function compileProgram(prog: Uint32Array): CompiledFilter {
-  const backward = validateProgram(prog);
-  const copy = Uint32Array.from(prog);
+  if (!(prog instanceof Uint32Array)) validateProgram(prog); // throws the validator's error
+  const copy = Uint32Array.from(prog); // validated and run: nobody else holds it
+  const backward = validateProgram(copy);
   const viaInterpreter = (reason: string): CompiledFilter => ({
     fn: (d, off, capLen, wireLen) => interpret(copy, d, off, capLen, wireLen),
     program: copy,

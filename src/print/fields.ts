@@ -13,8 +13,8 @@ import { UsageError } from '../cli/getopt';
 import { Layer, PacketInfo } from '../../decoders/packet-info';
 import { decodeEncapsulated } from '../../decoders/frame';
 import { isIpv6Ext, ipv6ExtLen, IPV6_HEADER_LEN } from '../../decoders/ipv6';
-
-const IPPROTO_FRAGMENT = 44;
+import { IpProto } from '../../decoders/ip-proto';
+import { EtherType, MIN_ETHERTYPE } from '../../decoders/ethertype';
 
 /** The fields this printer knows, in tshark's names. */
 export const FIELD_NAMES = [
@@ -56,6 +56,7 @@ export const FIELD_NAMES = [
   'tcp.window_size_value',
   'udp.length',
   'icmpv6.code',
+  /** Relative to the first packet this printer sees (the first accepted one when filtering). */
   'frame.time_relative',
 ] as const;
 export type FieldName = (typeof FIELD_NAMES)[number];
@@ -106,7 +107,6 @@ const FIELD_IDS = new Map<string, number>(FIELD_NAMES.map((n, i) => [n, i]));
 
 /** Most layers decoded for one packet (the outer one included). */
 export const MAX_LAYERS = 16;
-const MIN_ETHERTYPE = 0x0600;
 
 export interface FieldsOptions {
   /** Print the header line (-E header=y). */
@@ -213,8 +213,8 @@ export class FieldsPrinter implements PacketSink {
   ) {
     this.ids = compileFields(fields);
     this.opts = opts;
-    this.layers.push(new PacketInfo());
-    for (let i = 1; i < MAX_LAYERS; i++) this.layers.push(new PacketInfo());
+    // Slot 0 is replaced by the pipeline's record on every packet.
+    for (let i = 0; i < MAX_LAYERS; i++) this.layers.push(new PacketInfo());
   }
 
   /** Writes the header line now (also done before the first packet when -E header=y). */
@@ -292,7 +292,9 @@ export class FieldsPrinter implements PacketSink {
       return true;
     }
     if (occ < 0) {
-      this.out.pos = this.fieldStart; // the last one wins
+      // The last one wins: start over (unless a very long line was flushed meanwhile).
+      if (k > 1 && this.out.pos >= this.fieldStart) this.out.pos = this.fieldStart;
+      else if (k > 1) this.out.byte(this.opts.aggregator);
       return true;
     }
     return k === 1;
@@ -416,43 +418,43 @@ export class FieldsPrinter implements PacketSink {
     if (l4 < 0) return;
     switch (id) {
       case F.TcpSrcPort:
-        if (proto === 6 && this.value()) out.dec(L.srcPort);
+        if (proto === IpProto.TCP && this.value()) out.dec(L.srcPort);
         return;
       case F.TcpDstPort:
-        if (proto === 6 && this.value()) out.dec(L.dstPort);
+        if (proto === IpProto.TCP && this.value()) out.dec(L.dstPort);
         return;
       case F.TcpFlags:
-        if (proto === 6 && L.tcpHeaderLen > 0 && this.value()) hex4(out, L.tcpFlags);
+        if (proto === IpProto.TCP && L.tcpHeaderLen > 0 && this.value()) hex4(out, L.tcpFlags);
         return;
       case F.TcpSeqRaw:
-        if (proto === 6 && L.tcpHeaderLen > 0 && this.value()) out.dec(L.tcpSeq);
+        if (proto === IpProto.TCP && L.tcpHeaderLen > 0 && this.value()) out.dec(L.tcpSeq);
         return;
       case F.TcpAckRaw:
-        if (proto === 6 && L.tcpHeaderLen > 0 && this.value()) out.dec(L.tcpAck);
+        if (proto === IpProto.TCP && L.tcpHeaderLen > 0 && this.value()) out.dec(L.tcpAck);
         return;
       case F.TcpWindow:
-        if (proto === 6 && L.tcpHeaderLen > 0 && this.value()) out.dec(L.tcpWindow);
+        if (proto === IpProto.TCP && L.tcpHeaderLen > 0 && this.value()) out.dec(L.tcpWindow);
         return;
       case F.UdpSrcPort:
-        if (proto === 17 && this.value()) out.dec(L.srcPort);
+        if (proto === IpProto.UDP && this.value()) out.dec(L.srcPort);
         return;
       case F.UdpDstPort:
-        if (proto === 17 && this.value()) out.dec(L.dstPort);
+        if (proto === IpProto.UDP && this.value()) out.dec(L.dstPort);
         return;
       case F.UdpLength:
-        if (proto === 17 && L.udpLen >= 0 && this.value()) out.dec(L.udpLen);
+        if (proto === IpProto.UDP && L.udpLen >= 0 && this.value()) out.dec(L.udpLen);
         return;
       case F.IcmpType:
-        if (proto === 1 && this.value()) out.dec(L.icmpType);
+        if (proto === IpProto.ICMP && this.value()) out.dec(L.icmpType);
         return;
       case F.IcmpCode:
-        if (proto === 1 && this.value()) out.dec(L.icmpCode);
+        if (proto === IpProto.ICMP && this.value()) out.dec(L.icmpCode);
         return;
       case F.Icmpv6Type:
-        if (proto === 58 && this.value()) out.dec(L.icmpType);
+        if (proto === IpProto.ICMPV6 && this.value()) out.dec(L.icmpType);
         return;
       case F.Icmpv6Code:
-        if (proto === 58 && this.value()) out.dec(L.icmpCode);
+        if (proto === IpProto.ICMPV6 && this.value()) out.dec(L.icmpCode);
         return;
     }
   }
@@ -467,7 +469,7 @@ export class FieldsPrinter implements PacketSink {
     while (isIpv6Ext(nh) && end - o >= 2) {
       const len = ipv6ExtLen(b, o, nh);
       if (end - o < len) return;
-      if (nh === IPPROTO_FRAGMENT && this.value()) {
+      if (nh === IpProto.FRAGMENT && this.value()) {
         const w = (b[o + 2] << 8) | b[o + 3];
         this.out.dec(more ? w & 1 : w >> 3);
       }
@@ -482,7 +484,7 @@ export class FieldsPrinter implements PacketSink {
     for (let n = 0; n < L.vlanCount; n++) {
       const o = L.vlanTagOffs[n];
       const tpid = (b[o - 2] << 8) | b[o - 1];
-      if ((tpid === 0x8100 || tpid === 0x9100) && this.value()) this.out.dec(((b[o] << 8) | b[o + 1]) & 0x0fff);
+      if ((tpid === EtherType.VLAN || tpid === EtherType.QINQ_OLD) && this.value()) this.out.dec(((b[o] << 8) | b[o + 1]) & 0x0fff);
     }
   }
 }

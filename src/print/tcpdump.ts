@@ -396,14 +396,14 @@ export class TcpdumpLinePrinter implements PacketSink {
       const secLen = d[p] & 0x20 ? 14 : 6;
       if (caplen < secLen || length < secLen) {
         this.trunc('macsec');
-        return hdrlen + caplen;
+        return end - off;
       }
       const tci = d[p];
       const sl = d[p + 1];
       if (tci & 0x80 || (sl & 0xc0) !== 0 || sl > 48) {
         // version 1 or an invalid short length: not printed
         this.sectag(p);
-        return hdrlen + caplen;
+        return end - off;
       }
       if (this.eflag) {
         this.sectag(p);
@@ -429,21 +429,21 @@ export class TcpdumpLinePrinter implements PacketSink {
       }
       if (length < 16 || caplen < 16) {
         this.trunc('macsec');
-        return hdrlen + caplen;
+        return end - off;
       }
       length -= 16;
       caplen -= 16;
       if (sl !== 0) {
         if (sl > length) {
           this.trunc('macsec');
-          return hdrlen + caplen;
+          return end - off;
         }
         length = sl;
         if (caplen > sl) caplen = sl;
       }
       if (caplen < 2) {
         this.trunc('macsec');
-        return hdrlen + caplen;
+        return end - off;
       }
       type = u16(d, p);
       p += 2;

@@ -37,8 +37,43 @@ export class InterfaceCounters {
   private readonly ringBytes = new Float64Array(RING);
   firstSec = -1;
   latestSec = -1;
-  firstUs = 0;
-  lastUs = 0;
+  /** First and last packet time (epoch µs) in a typed array: updating them allocates nothing. */
+  private readonly times = new Float64Array(2);
+  get firstUs(): number {
+    return this.times[0];
+  }
+  get lastUs(): number {
+    return this.times[1];
+  }
+
+  // the current second's counts, moved into the ring when the second changes
+  private curSec = -1;
+  private curPkts = 0;
+  private curBytes = 0;
+
+  private second(sec: number): void {
+    this.flushSecond();
+    this.curSec = sec;
+    if (this.firstSec < 0 || sec < this.firstSec) this.firstSec = sec;
+    if (sec > this.latestSec) this.latestSec = sec;
+  }
+
+  private flushSecond(): void {
+    const s = this.curSec;
+    if (s < 0 || this.curPkts === 0) return;
+    if (s > this.latestSec - RING) {
+      const slot = s % RING;
+      if (this.ringSec[slot] !== s) {
+        this.ringSec[slot] = s;
+        this.ringPkts[slot] = 0;
+        this.ringBytes[slot] = 0;
+      }
+      this.ringPkts[slot] += this.curPkts;
+      this.ringBytes[slot] += this.curBytes;
+    }
+    this.curPkts = 0;
+    this.curBytes = 0;
+  }
 
   private inc(k: number, len: number): void {
     this.packets[k]++;
@@ -49,22 +84,14 @@ export class InterfaceCounters {
     const len = p.wireLen;
     this.inc(K.total, len);
     const ts = p.tsSec * 1e6 + Math.floor(p.tsNsec / 1000);
-    if (this.firstUs === 0 || ts < this.firstUs) this.firstUs = ts;
-    if (ts > this.lastUs) this.lastUs = ts;
+    const tm = this.times;
+    if (tm[0] === 0 || ts < tm[0]) tm[0] = ts;
+    if (ts > tm[1]) tm[1] = ts;
     // per-second ring (by packet time, so a replayed file and a live capture agree)
     const sec = p.tsSec;
-    if (this.firstSec < 0 || sec < this.firstSec) this.firstSec = sec;
-    if (sec > this.latestSec) this.latestSec = sec;
-    if (sec > this.latestSec - RING) {
-      const slot = sec % RING;
-      if (this.ringSec[slot] !== sec) {
-        this.ringSec[slot] = sec;
-        this.ringPkts[slot] = 0;
-        this.ringBytes[slot] = 0;
-      }
-      this.ringPkts[slot]++;
-      this.ringBytes[slot] += len;
-    }
+    if (sec !== this.curSec) this.second(sec);
+    this.curPkts++;
+    this.curBytes += len;
 
     const st = p.status;
     if (st === DecodeStatus.Truncated) this.inc(K.truncated, len);
@@ -106,6 +133,7 @@ export class InterfaceCounters {
 
   /** Rate over the last `w` whole seconds before the current (latest) second. */
   rate(w: number): Rate {
+    this.flushSecond();
     const latest = this.latestSec;
     const span = Math.min(w, latest - this.firstSec);
     if (latest < 0 || span <= 0) return { windowSec: w, packetsPerSec: null, bitsPerSec: null };
@@ -119,6 +147,29 @@ export class InterfaceCounters {
       }
     }
     return { windowSec: w, packetsPerSec: pk / span, bitsPerSec: (by * 8) / span };
+  }
+
+  /**
+   * Packets and bytes of each of the last `pk.length` seconds by packet time, oldest first, the
+   * latest (possibly still filling) second last; 0 for seconds without packets. Returns the latest
+   * second (epoch), -1 before the first packet. For the dashboard's throughput chart (additive).
+   */
+  perSecond(pk: Float64Array, by: Float64Array): number {
+    this.flushSecond();
+    const latest = this.latestSec;
+    const n = Math.min(pk.length, RING);
+    pk.fill(0);
+    by.fill(0);
+    if (latest < 0) return -1;
+    for (let i = 0; i < n; i++) {
+      const s = latest - (n - 1 - i);
+      const slot = ((s % RING) + RING) % RING;
+      if (this.ringSec[slot] === s) {
+        pk[pk.length - n + i] = this.ringPkts[slot];
+        by[pk.length - n + i] = this.ringBytes[slot];
+      }
+    }
+    return latest;
   }
 
   snapshot(): CountersSnapshot {

@@ -23,7 +23,6 @@ import { mix32, hashIpv4, hashIpv6 } from './sketch';
 import { type HostStats, portHash } from './hosts';
 import { type PortStats } from './ports';
 import { addrText } from './addr';
-import { tsMicros } from './time';
 
 export const CONN_STATES = ['S0', 'S1', 'SF', 'REJ', 'S2', 'S3', 'RSTO', 'RSTR', 'RSTOS0', 'RSTRH', 'SH', 'SHR', 'OTH'] as const;
 export type ConnState = (typeof CONN_STATES)[number];
@@ -214,11 +213,6 @@ function histText(s: FlowStore, id: number): string {
   return t;
 }
 
-/** seq a >= b in 32-bit sequence space. */
-function seqGE(a: number, b: number): boolean {
-  return ((a - b) | 0) >= 0;
-}
-
 function protoName(p: number, fam: number): string {
   return p === 6 ? 'tcp' : p === 17 ? 'udp' : p === 1 ? 'icmp' : p === 58 ? (fam === 6 ? 'icmp6' : 'icmp') : `ip-proto-${p}`;
 }
@@ -233,16 +227,17 @@ function looksLikeReply(sp: number, dp: number): boolean {
   return (sp < 1024 && dp >= 1024) || (dp >= 32768 && sp < 32768);
 }
 
+// slots of FlowTable.clock
+const NOW = 0, TCP_TIMEOUT = 1, TCP_CLOSED_TIMEOUT = 2, UDP_TIMEOUT = 3, OTHER_TIMEOUT = 4;
+
 export class FlowTable {
   readonly table: KeyTable;
   private readonly s: FlowStore;
   private readonly top: FlowStore;
   private topCount = 0;
   private readonly topN: number;
-  private readonly tcpTimeoutUs: number;
-  private readonly tcpClosedTimeoutUs: number;
-  private readonly udpTimeoutUs: number;
-  private readonly otherTimeoutUs: number;
+  /** [now, timeouts...] in µs: doubles kept in a typed array (see add()). */
+  private readonly clock = new Float64Array(5);
   total = 0;
   expired = 0;
   reused = 0;
@@ -250,7 +245,9 @@ export class FlowTable {
   readonly doneByState = new Float64Array(CONN_STATES.length);
   readonly doneByProto = new Float64Array(4);
   /** Latest packet time seen (epoch µs). */
-  nowUs = 0;
+  get nowUs(): number {
+    return this.clock[NOW];
+  }
   /** Set by add(): the packet went from the originator (1) or the responder (0). */
   lastFromOrig = 0;
   /** Set by add(): the packet's source / destination host ids (-1 unknown). */
@@ -267,10 +264,10 @@ export class FlowTable {
     this.s = new FlowStore(cap, false);
     this.topN = opts.top ?? 20;
     this.top = new FlowStore(Math.max(1, this.topN), true);
-    this.tcpTimeoutUs = (opts.tcpTimeout ?? 300) * 1e6;
-    this.tcpClosedTimeoutUs = (opts.tcpClosedTimeout ?? 5) * 1e6;
-    this.udpTimeoutUs = (opts.udpTimeout ?? 60) * 1e6;
-    this.otherTimeoutUs = (opts.otherTimeout ?? 60) * 1e6;
+    this.clock[TCP_TIMEOUT] = (opts.tcpTimeout ?? 300) * 1e6;
+    this.clock[TCP_CLOSED_TIMEOUT] = (opts.tcpClosedTimeout ?? 5) * 1e6;
+    this.clock[UDP_TIMEOUT] = (opts.udpTimeout ?? 60) * 1e6;
+    this.clock[OTHER_TIMEOUT] = (opts.otherTimeout ?? 60) * 1e6;
     this.table.onEvict = (id) => this.finish(id);
   }
 
@@ -343,32 +340,41 @@ export class FlowTable {
       k[8] = ((dp << 16) | sp) >>> 0;
     }
     k[9] = ((echoId << 16) | (fam << 8) | (echo ? 0x80 : 0) | (proto & 0x7f)) >>> 0;
-    let h = 0x811c9dc5;
-    for (let i = 0; i < KEY_WORDS; i++) h = Math.imul(((h << 5) | (h >>> 27)) ^ k[i], 0x9e3779b1);
-    h = mix32(h >>> 0);
+    // Words 1-3 and 5-7 of an IPv4 key are always zero: hash only the others (any function of
+    // the key is fine as long as equal keys hash equally).
+    let h: number;
+    if (fam === 4) h = mix32((Math.imul(k[0] ^ Math.imul(k[4], 0x9e3779b1), 0x85ebca6b) ^ Math.imul(k[8], 0xc2b2ae35) ^ k[9]) >>> 0);
+    else {
+      h = 0x811c9dc5;
+      for (let i = 0; i < KEY_WORDS; i++) h = Math.imul(((h << 5) | (h >>> 27)) ^ k[i], 0x9e3779b1);
+      h = mix32(h >>> 0);
+    }
 
-    const ts = tsMicros(p.tsSec, p.tsNsec);
-    if (ts > this.nowUs) this.nowUs = ts;
+    // Times are doubles above the small-integer range: they stay in locals and typed arrays and
+    // are never passed to or returned from calls (which would allocate a heap number each time).
+    const ts = p.tsSec * 1e6 + Math.floor(p.tsNsec / 1000);
+    const clock = this.clock;
+    if (ts > clock[NOW]) clock[NOW] = ts;
     const st = this.s;
     const flags = p.tcpFlags;
     let id = t.find(h);
     if (id >= 0) {
       const idle = ts - st.f[id * FS + LAST];
-      if (idle > this.timeoutOf(id, proto)) {
+      if (idle > clock[this.timeoutOf(id, proto)]) {
         this.expired++;
-        this.restart(id, p, srcIsA, fam, proto, sp, dp, echo, ts);
+        this.restart(id, p, srcIsA, proto, sp, dp, echo);
       } else if (
         proto === 6 && (flags & 0x12) === 0x02 &&
         (st.b[id * UB + B_ORIG] >= E.CLOSED || st.b[id * UB + B_RESP] >= E.CLOSED)
       ) {
         this.reused++;
-        this.restart(id, p, srcIsA, fam, proto, sp, dp, echo, ts);
+        this.restart(id, p, srcIsA, proto, sp, dp, echo);
       }
       t.touch(id);
     } else {
       id = t.insert(h);
       this.total++;
-      this.init(id, p, srcIsA, fam, proto, sp, dp, echo, ts);
+      this.init(id, p, srcIsA, proto, sp, dp, echo);
       this.created(id, fam, proto, k);
     }
 
@@ -399,31 +405,33 @@ export class FlowTable {
     return id;
   }
 
+  /** Index in `clock` of the flow's idle timeout. */
   private timeoutOf(id: number, proto: number): number {
-    if (proto !== 6) return proto === 17 ? this.udpTimeoutUs : this.otherTimeoutUs;
-    const s = this.s;
-    const o = s.b[id * UB + B_ORIG];
-    const r = s.b[id * UB + B_RESP];
-    if (o === E.RESET || r === E.RESET || (o === E.CLOSED && r === E.CLOSED)) return this.tcpClosedTimeoutUs;
-    return this.tcpTimeoutUs;
+    if (proto !== 6) return proto === 17 ? UDP_TIMEOUT : OTHER_TIMEOUT;
+    const b = this.s.b;
+    const o = b[id * UB + B_ORIG];
+    const r = b[id * UB + B_RESP];
+    if (o === E.RESET || r === E.RESET || (o === E.CLOSED && r === E.CLOSED)) return TCP_CLOSED_TIMEOUT;
+    return TCP_TIMEOUT;
   }
 
   /** Ends the flow in `id` and starts a new one under the same key. */
-  private restart(id: number, p: PacketInfo, srcIsA: boolean, fam: number, proto: number, sp: number, dp: number, echo: boolean, ts: number): void {
+  private restart(id: number, p: PacketInfo, srcIsA: boolean, proto: number, sp: number, dp: number, echo: boolean): void {
     this.finish(id);
     this.total++;
     const hostO = this.s.i[id * US + U_HOSTO];
     const hostR = this.s.i[id * US + U_HOSTR];
     const wasOrigA = (this.s.u[id * US + U_FLAGS] & F_ORIG_IS_A) !== 0;
-    this.init(id, p, srcIsA, fam, proto, sp, dp, echo, ts);
+    this.init(id, p, srcIsA, proto, sp, dp, echo);
     // same key, same two hosts (swapped if the new originator is the other end)
     const nowOrigA = (this.s.u[id * US + U_FLAGS] & F_ORIG_IS_A) !== 0;
     this.s.i[id * US + U_HOSTO] = wasOrigA === nowOrigA ? hostO : hostR;
     this.s.i[id * US + U_HOSTR] = wasOrigA === nowOrigA ? hostR : hostO;
   }
 
-  private init(id: number, p: PacketInfo, srcIsA: boolean, fam: number, proto: number, sp: number, dp: number, echo: boolean, ts: number): void {
+  private init(id: number, p: PacketInfo, srcIsA: boolean, proto: number, sp: number, dp: number, echo: boolean): void {
     const s = this.s;
+    const ts = p.tsSec * 1e6 + Math.floor(p.tsNsec / 1000);
     s.clear(id);
     let flip = false;
     if (proto === 6) {
@@ -454,8 +462,8 @@ export class FlowTable {
     const hB = fam === 4 ? hashIpv4(k[4]) : hashIpv6(k[4], k[5], k[6], k[7]);
     const origIsA = (s.u[id * US + U_FLAGS] & F_ORIG_IS_A) !== 0;
     if (hosts !== null) {
-      const a = fam === 4 ? hosts.id4(k[0]) : hosts.id6w(k[0], k[1], k[2], k[3]);
-      const b = fam === 4 ? hosts.id4(k[4]) : hosts.id6w(k[4], k[5], k[6], k[7]);
+      const a = hosts.idAt(fam, k, 0);
+      const b = hosts.idAt(fam, k, 4);
       s.i[id * US + U_HOSTO] = origIsA ? a : b;
       s.i[id * US + U_HOSTR] = origIsA ? b : a;
       if (a >= 0) hosts.peers.add(a, hB);
@@ -517,8 +525,9 @@ export class FlowTable {
       const end = (seq + pay) >>> 0;
       const seqBit = fromOrig ? F_SEQ_O : F_SEQ_R;
       const se = w + (fromOrig ? U_SEQO : U_SEQR);
-      if ((u[w + U_FLAGS] & seqBit) !== 0 && seqGE(u[se], end)) this.letter(id, HL.T, fromOrig);
-      if ((u[w + U_FLAGS] & seqBit) === 0 || seqGE(end, u[se])) u[se] = end;
+      // (sequence comparisons inline: 32-bit numbers passed to a call would allocate)
+      if ((u[w + U_FLAGS] & seqBit) !== 0 && ((u[se] - end) | 0) >= 0) this.letter(id, HL.T, fromOrig);
+      if ((u[w + U_FLAGS] & seqBit) === 0 || ((end - u[se]) | 0) >= 0) u[se] = end;
       u[w + U_FLAGS] |= seqBit;
     }
 
@@ -551,8 +560,8 @@ export class FlowTable {
     }
     if (ack) {
       const ackNo = p.tcpAck >>> 0;
-      if (fromOrig && (fl & F_FIN_R) !== 0 && seqGE(ackNo, s.u[id * US + U_FINR])) fl |= F_FINACK_R;
-      if (!fromOrig && (fl & F_FIN_O) !== 0 && seqGE(ackNo, s.u[id * US + U_FINO])) fl |= F_FINACK_O;
+      if (fromOrig && (fl & F_FIN_R) !== 0 && ((ackNo - s.u[id * US + U_FINR]) | 0) >= 0) fl |= F_FINACK_R;
+      if (!fromOrig && (fl & F_FIN_O) !== 0 && ((ackNo - s.u[id * US + U_FINO]) | 0) >= 0) fl |= F_FINACK_O;
     }
     s.u[id * US + U_FLAGS] = fl;
     const ns = s.b[id * UB + B_NET];
@@ -587,16 +596,18 @@ export class FlowTable {
     const proto = this.table.keys[id * KEY_WORDS + 9] & 0x7f;
     this.doneByState[connStateOf(s, id, proto)]++;
     this.doneByProto[proto === 6 ? 0 : proto === 17 ? 1 : proto === 1 || proto === 58 ? 2 : 3]++;
-    const bytes = s.totalIp(id);
-    const top = this.top;
     if (this.topN === 0) return;
+    const top = this.top;
+    const tf = top.f;
     let slot: number;
     if (this.topCount < this.topN) slot = this.topCount++;
     else {
       // replace the smallest kept flow (linear scan: topN is small)
       slot = 0;
-      for (let i = 1; i < this.topCount; i++) if (top.totalIp(i) < top.totalIp(slot)) slot = i;
-      if (top.totalIp(slot) >= bytes) return;
+      for (let i = 1; i < this.topCount; i++) {
+        if (tf[i * FS + O_IP] + tf[i * FS + R_IP] < tf[slot * FS + O_IP] + tf[slot * FS + R_IP]) slot = i;
+      }
+      if (tf[slot * FS + O_IP] + tf[slot * FS + R_IP] >= s.f[id * FS + O_IP] + s.f[id * FS + R_IP]) return;
     }
     top.copyFrom(s, id, slot);
     const k = this.table.keys;
@@ -611,7 +622,7 @@ export class FlowTable {
       const id = t.tail;
       if (id < 0) return;
       const proto = t.keys[id * KEY_WORDS + 9] & 0x7f;
-      if (this.nowUs - s.f[id * FS + LAST] <= this.timeoutOf(id, proto)) return;
+      if (this.clock[NOW] - s.f[id * FS + LAST] <= this.clock[this.timeoutOf(id, proto)]) return;
       this.expired++;
       this.finish(id);
       t.remove(id);
@@ -659,7 +670,7 @@ export class FlowTable {
   /** netstat state; TIME_WAIT turns CLOSED after 2 MSL (60 s) without packets. */
   private wireState(st: FlowStore, id: number): number {
     const n = st.b[id * UB + B_NET];
-    if (n === T.TIME_WAIT && this.nowUs - st.f[id * FS + LAST] > 60e6) return T.CLOSED;
+    if (n === T.TIME_WAIT && this.clock[NOW] - st.f[id * FS + LAST] > 60e6) return T.CLOSED;
     return n;
   }
 

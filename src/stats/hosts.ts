@@ -7,7 +7,6 @@ import { type PacketInfo } from '../../decoders/packet-info';
 import { KeyTable } from './key-table';
 import { DistinctSketches, hashIpv4, hashIpv6, mix32 } from './sketch';
 import { addrText, macText } from './addr';
-import { tsMicros } from './time';
 
 export const DEFAULT_MAX_HOSTS = 131072;
 export const DEFAULT_MAX_STATIONS = 65536;
@@ -96,17 +95,33 @@ export class HostStats {
     return id >= 0 ? id : this.created(t.insert(h), h);
   }
 
+  /** Id of the host whose address words are k[off .. off+3] (family 4: k[off] only). */
+  idAt(fam: number, k: Uint32Array, off: number): number {
+    const t = this.table;
+    const pr = t.probe;
+    pr[0] = fam;
+    pr[1] = k[off];
+    pr[2] = fam === 4 ? 0 : k[off + 1];
+    pr[3] = fam === 4 ? 0 : k[off + 2];
+    pr[4] = fam === 4 ? 0 : k[off + 3];
+    const h = fam === 4 ? hashIpv4(pr[1]) : hashIpv6(pr[1], pr[2], pr[3], pr[4]);
+    const id = t.find(h);
+    return id >= 0 ? id : this.created(t.insert(h), h);
+  }
+
   private created(id: number, h: number): number {
     if (id >= 0) this.addrHash[id] = h;
     return id;
   }
 
-  /** Counts a packet sent by host `id` (-1: untracked). */
-  out(id: number, len: number, ts: number): void {
+  /** Counts packet `p` as sent by host `id` (-1: untracked). */
+  out(id: number, p: PacketInfo): void {
     if (id < 0) {
       this.untrackedPackets++;
       return;
     }
+    const len = p.wireLen;
+    const ts = p.tsSec * 1e6 + Math.floor(p.tsNsec / 1000); // a local double: never passed on
     const o = id * H;
     const v = this.v;
     v[o + PO]++;
@@ -115,12 +130,14 @@ export class HostStats {
     if (ts > v[o + LAST]) v[o + LAST] = ts;
   }
 
-  /** Counts a packet received by host `id` (-1: untracked). */
-  in(id: number, len: number, ts: number): void {
+  /** Counts packet `p` as received by host `id` (-1: untracked). */
+  in(id: number, p: PacketInfo): void {
     if (id < 0) {
       this.untrackedPackets++;
       return;
     }
+    const len = p.wireLen;
+    const ts = p.tsSec * 1e6 + Math.floor(p.tsNsec / 1000);
     const o = id * H;
     const v = this.v;
     v[o + PI]++;
@@ -140,9 +157,8 @@ export class HostStats {
       s = this.id6(data, p.src6Off);
       d = this.id6(data, p.dst6Off);
     } else return;
-    const ts = tsMicros(p.tsSec, p.tsNsec);
-    this.out(s, p.wireLen, ts);
-    this.in(d, p.wireLen, ts);
+    this.out(s, p);
+    this.in(d, p);
   }
 
   snapshot(): HostRow[] {
@@ -206,11 +222,15 @@ export class StationStats {
     this.v = new Float64Array(capacity * S);
   }
 
-  private lookup(hi: number, lo: number): number {
+  /** Looks up (or adds) the MAC at data[o .. o+6). Takes offsets, not the 32-bit halves: those
+   * would be heap numbers when passed to a call. */
+  private lookup(data: Uint8Array, o: number): number {
     const t = this.table;
+    const hi = (data[o] << 8) | data[o + 1];
+    const lo = (data[o + 2] << 24) | (data[o + 3] << 16) | (data[o + 4] << 8) | data[o + 5];
     t.probe[0] = hi;
     t.probe[1] = lo;
-    const h = mix32((Math.imul(hi, 0x9e3779b1) ^ lo) >>> 0);
+    const h = mix32(Math.imul(hi, 0x9e3779b1) ^ lo);
     const id = t.find(h);
     return id >= 0 ? id : t.insert(h);
   }
@@ -226,7 +246,7 @@ export class StationStats {
       if (hi === this.srcHi && lo === this.srcLo) id = this.srcId;
       else if (hi === this.dstHi && lo === this.dstLo) id = this.dstId;
       else {
-        id = this.lookup(hi, lo);
+        id = this.lookup(data, so);
         this.srcHi = hi;
         this.srcLo = lo;
         this.srcId = id;
@@ -246,7 +266,7 @@ export class StationStats {
       if (hi === this.dstHi && lo === this.dstLo) id = this.dstId;
       else if (hi === this.srcHi && lo === this.srcLo) id = this.srcId;
       else {
-        id = this.lookup(hi, lo);
+        id = this.lookup(data, d);
         this.dstHi = hi;
         this.dstLo = lo;
         this.dstId = id;

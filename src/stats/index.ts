@@ -7,7 +7,6 @@ import { PortStats, type PortRow } from './ports';
 import { HostStats, StationStats, DEFAULT_MAX_HOSTS, DEFAULT_MAX_STATIONS, type HostRow, type StationRow } from './hosts';
 import { FlowTable, type FlowOptions, type FlowSummary } from './flows';
 import { InterfaceCounters, PacketSizes, DEFAULT_MTU, type CountersSnapshot, type SizesSnapshot } from './counters';
-import { tsMicros } from './time';
 
 export interface StatsOptions extends FlowOptions {
   maxHosts?: number;
@@ -55,9 +54,8 @@ export class TrafficStats implements PacketSink {
       this.hosts.addUnflowed(p, data);
       return;
     }
-    const ts = tsMicros(p.tsSec, p.tsNsec);
-    this.hosts.out(flows.srcHost, p.wireLen, ts);
-    this.hosts.in(flows.dstHost, p.wireLen, ts);
+    this.hosts.out(flows.srcHost, p);
+    this.hosts.in(flows.dstHost, p);
   }
 
   onBatchEnd(): void {

@@ -65,7 +65,7 @@ export class KeyTable {
     const keys = this.keys;
     const probe = this.probe;
     const w = this.keyWords;
-    hash = hash >>> 0;
+    hash = hash & 0x3fffffff; // hashes are 30-bit (small integers in V8)
     let s = hash & mask;
     for (;;) {
       const e = index[s];
@@ -86,7 +86,7 @@ export class KeyTable {
    * LRU list; evicts the idlest entry when full, or returns -1 when full and not evicting.
    */
   insert(hash: number): number {
-    hash = hash >>> 0;
+    hash = hash & 0x3fffffff; // hashes are 30-bit (small integers in V8)
     if (this.freeTop === 0) {
       if (!this.evict || this.tail < 0) return -1;
       const victim = this.tail;

@@ -7,7 +7,6 @@
 // by the flow table once per flow, which equals adding them per packet.
 import { type PacketInfo } from '../../decoders/packet-info';
 import { DistinctSketches } from './sketch';
-import { tsMicros } from './time';
 
 export const PORT_PROTO_NAMES = ['tcp', 'udp'] as const;
 export type PortProto = (typeof PORT_PROTO_NAMES)[number];
@@ -49,8 +48,8 @@ export class PortStats {
   readonly v = new Float64Array(N * STRIDE);
   readonly peers = new DistinctSketches(N);
 
-  /** Counts one packet (no-op when it carries no TCP/UDP ports); `ts` in epoch µs. */
-  add(p: PacketInfo, ts = tsMicros(p.tsSec, p.tsNsec)): void {
+  /** Counts one packet (no-op when it carries no TCP/UDP ports). */
+  add(p: PacketInfo): void {
     const sp = p.srcPort;
     if (sp < 0) return;
     const proto = p.ipProto;
@@ -59,23 +58,23 @@ export class PortStats {
     else if (proto === 17) base = 65536;
     else return;
     const len = p.wireLen;
+    // (a double: computed here, never passed to a call, so nothing is allocated)
+    const ts = p.tsSec * 1e6 + Math.floor(p.tsNsec / 1000);
     const v = this.v;
     const s = (base + sp) * STRIDE;
     const d = (base + p.dstPort) * STRIDE;
-    this.count(s, len, ts);
     v[s + PF]++;
     v[s + BF] += len;
-    if (d !== s) this.count(d, len, ts);
     v[d + PT]++;
     v[d + BT] += len;
-  }
-
-  private count(o: number, len: number, ts: number): void {
-    const v = this.v;
-    if (v[o + PK] === 0 || ts < v[o + FIRST]) v[o + FIRST] = ts;
-    if (ts > v[o + LAST]) v[o + LAST] = ts;
-    v[o + PK]++;
-    v[o + BY] += len;
+    // totals once per distinct port
+    for (let o = s, k = 0; k < 2; k++, o = d) {
+      if (k === 1 && d === s) break;
+      if (v[o + PK] === 0 || ts < v[o + FIRST]) v[o + FIRST] = ts;
+      if (ts > v[o + LAST]) v[o + LAST] = ts;
+      v[o + PK]++;
+      v[o + BY] += len;
+    }
   }
 
   /** Records a peer address hash for (proto index, port). */

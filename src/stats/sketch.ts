@@ -1,8 +1,8 @@
 // Bounded distinct counters ("how many different peers did this port see?") for many keys at once.
 //
 // One slot per key, 64 bytes each, all slots in one ArrayBuffer (no object per key):
-//  - exact mode: up to 16 distinct 32-bit hashes, kept as a small set; the count is exact
-//    (up to 32-bit hash collisions, ~1 in 10^8 for 16 values);
+//  - exact mode: up to 16 distinct 30-bit hashes, kept as a small set; the count is exact
+//    (up to hash collisions, ~1 in 10^7 for 16 values);
 //  - when a 17th distinct hash arrives the slot turns into a HyperLogLog of 64 one-byte registers
 //    in the same 64 bytes (standard error 1.04/sqrt(64) = 13%, linear counting below 160).
 // Merging two slots is exact when both are exact and the union has at most 16 values, otherwise
@@ -15,15 +15,21 @@ const HLL_ALPHA = 0.709; // alpha_64 (Flajolet et al.)
 /** mode byte: 0..16 = exact count, HLL = registers. */
 const MODE_HLL = 255;
 
-/** murmur3's 32-bit finalizer: a cheap, well-mixed hash of a 32-bit value. */
+/**
+ * murmur3's 32-bit finalizer, kept to 30 bits: a well-mixed hash that is always a small integer
+ * in V8 (31-bit Smi), so passing it to a function never allocates a heap number.
+ */
 export function mix32(h: number): number {
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;
   h = Math.imul(h, 0xc2b2ae35);
   h ^= h >>> 16;
-  return h >>> 0;
+  return h & HASH_MASK;
 }
+
+/** Hashes are 30-bit. */
+export const HASH_MASK = 0x3fffffff;
 
 /** Hash of an IPv4 address (family-tagged so it never equals an IPv6 hash by construction). */
 export function hashIpv4(a: number): number {
@@ -54,9 +60,9 @@ export class DistinctSketches {
     this.mode = new Uint8Array(slots);
   }
 
-  /** Adds a (well-mixed) 32-bit hash to a slot. */
+  /** Adds a (well-mixed) 30-bit hash to a slot. */
   add(slot: number, h: number): void {
-    h = h >>> 0;
+    h = h & HASH_MASK;
     const n = this.mode[slot];
     if (n === MODE_HLL) {
       this.hllAdd(slot, h);
@@ -86,8 +92,8 @@ export class DistinctSketches {
   }
 
   private hllAdd(slot: number, h: number): void {
-    const idx = h >>> 26; // top 6 bits pick the register
-    const rank = Math.clz32((h << 6) | 0x20) + 1; // leading zeros of the remaining 26 bits, + 1
+    const idx = (h >>> 24) & 63; // the top 6 of the 30 bits pick the register
+    const rank = Math.clz32((h << 8) | 0x80) + 1; // leading zeros of the remaining 24 bits, + 1
     const o = slot * SLOT_BYTES + idx;
     if (rank > this.regs[o]) this.regs[o] = rank;
   }

@@ -1,0 +1,228 @@
+// The dashboard's model: what the views read (DashSnapshot, taken about once a second), the view
+// state the keys change (ViewState), and the engine that owns the statistics sinks, the display
+// filter and the per-port rates. Statistics never draw and views never count: the engine's
+// sinks run in the capture pipeline; snapshot() is the only thing the views call.
+import type { PacketSink, FilterProvider } from '../pipeline';
+import type { PacketInfo } from '../../decoders/packet-info';
+import type { FilterFn } from '../filter/types';
+import { TrafficStats, type StatsOptions, type StatsSnapshot } from '../stats/index';
+import type { FlowRow } from '../stats/flows';
+
+/** Seconds of history in the throughput chart. */
+export const SERIES_SECONDS = 60;
+
+export interface AlertRow {
+  /** Epoch microseconds, 0 unknown. */
+  timeUs: number;
+  kind: string;
+  text: string;
+}
+
+export interface DashMeta {
+  /** File path or interface name. */
+  source: string;
+  live: boolean;
+  /** Capture filter (command line). */
+  filter: string;
+  /** Display filter ('' none). */
+  displayFilter: string;
+  /** Last display-filter compile error ('' none). */
+  displayFilterError: string;
+  /** Wall-clock time since the dashboard started. */
+  elapsedMs: number;
+  /** pcap_stats drops (live), null for files. */
+  kernelDrops: number | null;
+  /** Replay position: bytes read of the file's size; null live or unknown. */
+  position: { offset: number; size: number } | null;
+  /** "1x", "2.5x", "max", or "" live. */
+  speed: string;
+  /** The file has been read to its end (or the capture stopped). */
+  finished: boolean;
+  paused: boolean;
+}
+
+export interface DashSnapshot {
+  meta: DashMeta;
+  stats: StatsSnapshot;
+  /** Packets and bytes of each of the last SERIES_SECONDS seconds (packet time), oldest first. */
+  seriesPkts: Float64Array;
+  seriesBytes: Float64Array;
+  /** Bits per second of each port over the last refresh, key protoIndex * 65536 + port. */
+  portRates: Map<number, number>;
+  /** Active flows (connections view), null when not requested. */
+  flows: FlowRow[] | null;
+  /** Latest packet time, epoch microseconds (0 before the first packet). */
+  nowUs: number;
+  alerts: AlertRow[];
+}
+
+export const VIEW_COUNT = 7;
+export type PortProtoFilter = 'all' | 'tcp' | 'udp';
+
+/** What the keys change: the current view, its sort and scroll, and per-view toggles. */
+export class ViewState {
+  view = 0;
+  readonly sort = new Array<number>(VIEW_COUNT).fill(0);
+  readonly scroll = new Array<number>(VIEW_COUNT).fill(0);
+  portProto: PortProtoFilter = 'all';
+  /** Hosts view: by IP address or by MAC address (LAN stations). */
+  hostsByMac = false;
+  help = false;
+}
+
+/** Alerts as the security issue will add them to the snapshot (any of a few field spellings). */
+export function alertsOf(snap: StatsSnapshot): AlertRow[] {
+  const raw = (snap as unknown as { alerts?: unknown }).alerts;
+  if (!Array.isArray(raw)) return [];
+  const out: AlertRow[] = [];
+  for (const a of raw) {
+    if (a === null || typeof a !== 'object') {
+      out.push({ timeUs: 0, kind: 'alert', text: String(a) });
+      continue;
+    }
+    const o = a as Record<string, unknown>;
+    const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
+    const timeUs = num(o.timeUs) || num(o.tsUs) || num(o.lastUs) || num(o.firstUs) || num(o.ts) * 1e6;
+    const kind = String(o.kind ?? o.type ?? o.name ?? 'alert');
+    const textV = o.message ?? o.text ?? o.summary ?? o.description;
+    const text = typeof textV === 'string' ? textV : JSON.stringify(o);
+    out.push({ timeUs, kind, text });
+  }
+  return out;
+}
+
+/** Runs the display filter (one FilterFn per link type) on each packet and feeds its own statistics. */
+class DisplaySink implements PacketSink {
+  private readonly filters: (FilterFn | null | undefined)[] = [];
+  constructor(
+    readonly provider: FilterProvider,
+    readonly stats: TrafficStats,
+    private readonly snaplen: number,
+  ) {}
+
+  onPacket(p: PacketInfo, data: Uint8Array): void {
+    const lt = p.linkType;
+    let f = this.filters[lt];
+    if (f === undefined) {
+      try {
+        f = this.provider(lt, this.snaplen);
+      } catch {
+        f = () => 0; // this link type cannot match the expression: nothing of it is shown
+      }
+      this.filters[lt] = f;
+    }
+    if (f !== null && f(data, p.frameStart, p.capLen, p.wireLen) === 0) return;
+    this.stats.onPacket(p, data);
+  }
+
+  onBatchEnd(): void {
+    this.stats.onBatchEnd();
+  }
+}
+
+export interface EngineOptions {
+  stats?: StatsOptions;
+  /** Compiles a display filter; throws FilterError with libpcap's message. */
+  compile: (expr: string) => FilterProvider;
+  /** Link type and snaplen of the first interface (display filters compile eagerly for them). */
+  linkType: number;
+  snaplen: number;
+  /** Flow capacity of the display-filter statistics (default min(max-flows, 100,000)). */
+  displayMaxFlows?: number;
+}
+
+/** Owns the capture's statistics, the display-filter statistics and the per-port rate tracker. */
+export class TopEngine implements PacketSink {
+  readonly all: TrafficStats;
+  private display: DisplaySink | null = null;
+  displayFilter = '';
+  displayFilterError = '';
+  private readonly prevPortBytes = new Float64Array(2 * 65536);
+  private prevUs = 0;
+  private prevStats: TrafficStats | null = null;
+  private readonly seriesPkts = new Float64Array(SERIES_SECONDS);
+  private readonly seriesBytes = new Float64Array(SERIES_SECONDS);
+
+  constructor(private readonly opts: EngineOptions) {
+    this.all = new TrafficStats(opts.stats ?? {});
+  }
+
+  /** Statistics the views show: the display filter's when one is set. */
+  get shown(): TrafficStats {
+    return this.display !== null ? this.display.stats : this.all;
+  }
+
+  onPacket(p: PacketInfo, data: Uint8Array): void {
+    this.all.onPacket(p, data);
+    const d = this.display;
+    if (d !== null) d.onPacket(p, data);
+  }
+
+  onBatchEnd(): void {
+    this.all.onBatchEnd();
+    const d = this.display;
+    if (d !== null) d.onBatchEnd();
+  }
+
+  /**
+   * Sets the display filter ('' clears it). Returns the compile error text (one line, the
+   * filter unchanged) or '' on success; the display statistics restart from zero.
+   */
+  setDisplayFilter(expr: string): string {
+    expr = expr.trim();
+    if (expr === '') {
+      this.display = null;
+      this.displayFilter = '';
+      this.displayFilterError = '';
+      return '';
+    }
+    let provider: FilterProvider;
+    try {
+      provider = this.opts.compile(expr);
+      provider(this.opts.linkType, this.opts.snaplen);
+    } catch (e) {
+      this.displayFilterError = `${expr}: ${(e as Error).message}`.replace(/\s*\n\s*/g, ' ');
+      return this.displayFilterError;
+    }
+    const so = this.opts.stats ?? {};
+    const maxFlows = this.opts.displayMaxFlows ?? Math.min(so.maxFlows ?? 100_000, 100_000);
+    this.display = new DisplaySink(provider, new TrafficStats({ ...so, maxFlows }), this.opts.snaplen);
+    this.displayFilter = expr;
+    this.displayFilterError = '';
+    return '';
+  }
+
+  /** Takes the snapshot the views render (about once a second). */
+  snapshot(meta: Omit<DashMeta, 'displayFilter' | 'displayFilterError'>, wantFlows: boolean): DashSnapshot {
+    const st = this.shown;
+    const stats = st.snapshot();
+    st.counters.perSecond(this.seriesPkts, this.seriesBytes);
+    const nowUs = stats.counters.lastUs;
+    // per-port bit rates: bytes since the previous snapshot over the packet time between them
+    const rates = new Map<number, number>();
+    if (this.prevStats !== st) {
+      this.prevStats = st;
+      this.prevPortBytes.fill(0);
+      this.prevUs = 0;
+    }
+    const dt = (nowUs - this.prevUs) / 1e6;
+    const prev = this.prevPortBytes;
+    for (const r of stats.ports) {
+      const k = (r.proto === 'tcp' ? 0 : 65536) + r.port;
+      if (this.prevUs > 0 && dt > 0) rates.set(k, ((r.bytes - prev[k]) * 8) / dt);
+      else if (this.prevUs > 0) rates.set(k, 0);
+      prev[k] = r.bytes;
+    }
+    if (nowUs > this.prevUs) this.prevUs = nowUs;
+    return {
+      meta: { ...meta, displayFilter: this.displayFilter, displayFilterError: this.displayFilterError },
+      stats,
+      seriesPkts: Float64Array.from(this.seriesPkts),
+      seriesBytes: Float64Array.from(this.seriesBytes),
+      portRates: rates,
+      flows: wantFlows ? st.flows.activeRows() : null,
+      nowUs,
+      alerts: alertsOf(stats),
+    };
+  }
+}

@@ -1,0 +1,84 @@
+// Connections view: IPTraf's IP traffic monitor over the flow table: each flow with its TCP state
+// (or Zeek conn_state for other protocols), packets and bytes each way, the flags seen (Zeek
+// history letters: upper case from the originator), age and idle time. Closed and idle flows
+// leave the table by the flow table's timeouts.
+import type { DashSnapshot, ViewState } from './model';
+import type { FlowRow } from '../stats/flows';
+import { age, bytes, shortCount, safe, type Column } from './text';
+import { renderTable, type Rendered } from './render-table';
+import { VIEW_SORTS } from './views-meta';
+
+export function endpoint(h: string, p: number, proto: string): string {
+  const host = safe(h);
+  if (proto !== 'tcp' && proto !== 'udp') return host;
+  return h.includes(':') ? `[${host}]:${p}` : `${host}:${p}`;
+}
+
+function flowBytes(f: FlowRow): number {
+  return f.origFrameBytes + f.respFrameBytes;
+}
+
+export function sortedFlows(rows: FlowRow[], sort: string, nowUs: number): FlowRow[] {
+  const lastUs = (f: FlowRow) => f.startUs + f.durationUs;
+  const tie = (a: FlowRow, b: FlowRow) => a.startUs - b.startUs || (a.origH < b.origH ? -1 : a.origH > b.origH ? 1 : a.origP - b.origP);
+  switch (sort) {
+    case 'packets':
+      return rows.sort((a, b) => b.origPkts + b.respPkts - (a.origPkts + a.respPkts) || tie(a, b));
+    case 'idle':
+      return rows.sort((a, b) => lastUs(b) - lastUs(a) || tie(a, b));
+    case 'age':
+      return rows.sort((a, b) => tie(a, b));
+    default:
+      void nowUs;
+      return rows.sort((a, b) => flowBytes(b) - flowBytes(a) || tie(a, b));
+  }
+}
+
+const COLS: readonly Column[] = [
+  { title: 'PROTO', width: 5, drop: 2 },
+  { title: 'ORIGINATOR', width: 18, flex: true },
+  { title: 'RESPONDER', width: 18, flex: true },
+  { title: 'STATE', width: 11 },
+  { title: 'PKTS>', width: 5, right: true },
+  { title: 'BYTES>', width: 8, right: true },
+  { title: 'PKTS<', width: 5, right: true },
+  { title: 'BYTES<', width: 8, right: true },
+  { title: 'FLAGS', width: 8, drop: 3 },
+  { title: 'AGE', width: 5, right: true, drop: 4 },
+  { title: 'IDLE', width: 5, right: true, drop: 1 },
+];
+
+export function renderFlows(s: DashSnapshot, st: ViewState, w: number, h: number): Rendered {
+  const sorts = VIEW_SORTS[2];
+  const sort = sorts[st.sort[2] % sorts.length];
+  const rows = sortedFlows(s.flows ? s.flows.slice() : [], sort, s.nowUs);
+  const f = s.stats.flows;
+  const byP = (k: string) => rows.filter((r) => (k === 'other' ? !['tcp', 'udp', 'icmp', 'icmp6'].includes(r.proto) : k === 'icmp' ? r.proto === 'icmp' || r.proto === 'icmp6' : r.proto === k)).length;
+  const title =
+    `Connections ${rows.length} (tcp ${byP('tcp')} udp ${byP('udp')} icmp ${byP('icmp')} other ${byP('other')}) | ` +
+    `seen ${f.total} ended ${f.completed} | sort ${sort}`;
+  const now = s.nowUs;
+  return renderTable(
+    {
+      title,
+      cols: COLS,
+      rows: rows.map((r) => [
+        r.proto,
+        endpoint(r.origH, r.origP, r.proto),
+        endpoint(r.respH, r.respP, r.proto),
+        r.tcpState ?? r.connState,
+        shortCount(r.origPkts),
+        bytes(r.origFrameBytes),
+        shortCount(r.respPkts),
+        bytes(r.respFrameBytes),
+        r.history,
+        age(now - r.startUs),
+        age(now - (r.startUs + r.durationUs)),
+      ]),
+      empty: '(no flows)',
+    },
+    w,
+    h,
+    st.scroll[2],
+  );
+}

@@ -1,0 +1,80 @@
+// The seven views and the full-screen composition (header, body, footer) shared by the blessed
+// screen and the plain-text mode.
+import type { DashSnapshot, ViewState } from './model';
+import { line, clip, type Glyphs, type Line } from './text';
+import type { Rendered } from './render-table';
+import { renderOverview } from './render-overview';
+import { renderPorts } from './render-ports';
+import { renderFlows } from './render-flows';
+import { renderHosts } from './render-hosts';
+import { renderInterface } from './render-iface';
+import { renderSizes } from './render-sizes';
+import { renderAlerts } from './render-alerts';
+import { renderHeader, renderFooter, renderHelp } from './render-header';
+import { VIEW_TITLES } from './views-meta';
+
+export const CONNECTIONS_VIEW = 2;
+
+/** Renders view `v` of the snapshot into `h` body lines (0: natural length, for the text mode). */
+export function renderView(v: number, s: DashSnapshot, st: ViewState, w: number, h: number, g: Glyphs): Rendered {
+  switch (v) {
+    case 0:
+      return renderOverview(s, w, h, g);
+    case 1:
+      return renderPorts(s, st, w, h);
+    case 2:
+      return renderFlows(s, st, w, h);
+    case 3:
+      return renderHosts(s, st, w, h);
+    case 4:
+      return renderInterface(s, st, w, h);
+    case 5:
+      return renderSizes(s, st, w, h, g);
+    default:
+      return renderAlerts(s, st, w, h);
+  }
+}
+
+/** Header and footer heights around the body. */
+export const HEADER_LINES = 2;
+export const FOOTER_LINES = 1;
+
+export interface Composed {
+  header: Line[];
+  body: Line[];
+  footer: Line;
+  /** Scrollable rows of the body (for clamping). */
+  total: number;
+}
+
+/** The whole screen for a terminal of w x h cells. */
+export function composeScreen(s: DashSnapshot, st: ViewState, w: number, h: number, g: Glyphs, note = ''): Composed {
+  const bodyH = Math.max(1, h - HEADER_LINES - FOOTER_LINES);
+  const header = renderHeader(s, w);
+  let body: Line[];
+  let total = 0;
+  if (st.help) body = renderHelp(w).slice(0, bodyH);
+  else {
+    const r = renderView(st.view, s, st, w, bodyH, g);
+    body = r.lines.slice(0, bodyH);
+    total = r.total;
+  }
+  if (s.meta.displayFilterError !== '') note = `display filter error: ${s.meta.displayFilterError}`;
+  return { header, body, footer: renderFooter(st, w, note), total };
+}
+
+/** Plain text of a screen (text mode, the summary at exit, golden tests). */
+export function screenText(c: Composed): string {
+  return [...c.header, ...c.body, c.footer].map((l) => l.t.trimEnd()).join('\n') + '\n';
+}
+
+/** Text of the given views at natural length, under one header (the --interval snapshots). */
+export function textSnapshot(s: DashSnapshot, st: ViewState, views: readonly number[], w: number, g: Glyphs): string {
+  const out: Line[] = renderHeader(s, w);
+  for (const v of views) {
+    out.push(line(''));
+    out.push(line(clip(`== ${v + 1} ${VIEW_TITLES[v]} ==`, w)));
+    out.push(...renderView(v, s, st, w, 0, g).lines);
+  }
+  return out.map((l) => l.t.trimEnd()).join('\n') + '\n';
+}
