@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { openCaptureFile } from '../src/capture/open';
 import { CaptureError } from '../src/capture/batch';
+import { spawnSync } from 'node:child_process';
 
 const CORPUS = path.resolve(__dirname, '../../../shared/corpus');
 const HAVE = fs.existsSync(path.join(CORPUS, 'MANIFEST.tsv'));
@@ -128,4 +129,17 @@ test('corpus: every capture reads with the manifest count and tshark timestamps/
   }
   assert.deepEqual(failures, [], `${failures.length} mismatches`);
   assert.ok(packets > 10000 && compared > 10000, `packets ${packets}, compared ${compared}`);
+});
+
+test('corpus: dump --count prints what tcpdump --count prints, with its exit status (every 30th capture)', { skip: SKIP || (spawnSync('sh', ['-c', 'command -v tcpdump']).status !== 0 && 'tcpdump not installed') }, () => {
+  const main = path.resolve(__dirname, '../src/cli/main.js');
+  const sample = rows.filter((_, i) => i % 30 === 0);
+  for (const row of sample.concat(rows.filter((r) => r.tags.includes('corrupt-or-invalid-header')))) {
+    const file = path.join(CORPUS, row.path);
+    const t = spawnSync('tcpdump', ['-r', file, '--count'], { encoding: 'utf8' });
+    const p = spawnSync(process.execPath, [main, 'dump', '-r', file, '--count'], { encoding: 'utf8' });
+    assert.equal(p.stdout, t.stdout, row.path);
+    assert.equal(p.status, t.status, `${row.path}: ${p.stderr}`);
+    assert.ok(!/internal error|\n\s+at /.test(p.stderr), p.stderr);
+  }
 });

@@ -197,6 +197,33 @@ test('tunnels: the outer packet in PacketInfo, the inner one decodable from enca
   assert.deepEqual([inner.src4, inner.srcPort, inner.dstPort], [ip4('10.0.0.2'), 5353, 53]);
 });
 
+test('VXLAN, MPLS, PPPoE, IPv4 options with ECE/CWR, LOOP, ICMPv6 errors', () => {
+  let r = decode('eth_ipv4_udp_vxlan_tcp');
+  assert.equal(r.st, DecodeStatus.Ok);
+  assert.deepEqual([r.p.srcPort, r.p.dstPort, r.p.encapType, r.p.encapOffset], [50000, 4789, 0x6558, 14 + 20 + 8 + 8]);
+  const inner = new PacketInfo();
+  decodeEncapsulated(r.b, r.p.encapOffset, r.p.encapEnd, r.p.encapType, inner);
+  assert.deepEqual([inner.ethType, inner.srcPort, inner.tcpFlags, inner.payloadLen], [0x0800, 443, 0xd8, 5]);
+  r = decode('eth_mpls_ipv4_udp');
+  assert.equal(r.st, DecodeStatus.Ok);
+  assert.deepEqual([r.p.mplsCount, r.p.netType, r.p.ipVersion, r.p.dstPort], [2, 0x0800, 4, 53]);
+  assert.ok(r.p.layers & Layer.Mpls);
+  r = decode('eth_pppoe_ipv6_icmpv6');
+  assert.equal(r.st, DecodeStatus.Ok);
+  assert.deepEqual([r.p.netType, r.p.icmpType, r.p.icmpId, r.p.icmpSeq], [0x86dd, 129, 153, 4]);
+  r = decode('eth_ipv4opts_tcp_data');
+  assert.equal(r.st, DecodeStatus.Ok);
+  assert.deepEqual([r.p.ipHeaderLen, r.p.ipChecksumOk, r.p.l4Offset, r.p.payloadLen], [28, 1, 42, 5]);
+  assert.equal(r.p.tcpFlags, TcpFlag.CWR | TcpFlag.ECE | TcpFlag.ACK | TcpFlag.PSH);
+  assert.deepEqual([r.p.tcpSeq, r.p.tcpAck, r.p.tcpWindow], [0x11223344, 0x55667788, 501]);
+  r = decode('loop_ipv4_icmp');
+  assert.deepEqual([r.st, r.p.nullFamily, r.p.icmpType], [DecodeStatus.Ok, 2, 8]);
+  r = decode('eth_ipv6_icmpv6_unreach');
+  assert.deepEqual([r.st, r.p.icmpType, r.p.icmpCode, r.p.encapType], [DecodeStatus.Ok, 1, 4, 0x86dd]);
+  decodeEncapsulated(r.b, r.p.encapOffset, r.p.encapEnd, r.p.encapType, inner);
+  assert.deepEqual([inner.ipVersion, inner.srcPort, inner.dstPort], [6, 5353, 53]);
+});
+
 test('unsupported link types are a status, not an error', () => {
   const p = new PacketInfo();
   assert.equal(decodeFrame(new Uint8Array(64), 0, 64, 64, 127, p), DecodeStatus.Unsupported);

@@ -242,3 +242,11 @@ export function ether(type: number, payload: Uint8Array, src = [2, 0, 0, 0, 0, 1
   b.set(payload, 14);
   return b;
 }
+
+/**
+ * tcpdump's line is ours followed by what its application-layer printers add (": HTTP...",
+ * ", RPKI-RTR", " BEEP ...", "LDP, ..."): never a digit, which would mean a different number.
+ */
+export function extendsOurs(theirs: string, ours: string): boolean {
+  return theirs.startsWith(ours) && /^(?:$|[^0-9])/.test(theirs.slice(ours.length));
+}

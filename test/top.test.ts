@@ -34,6 +34,8 @@ function haveNative(): boolean {
 /** Wall-clock parts of a screen made stable: elapsed time, rates measured between refreshes. */
 export function normalise(s: string): string {
   return s
+    .split(FIXTURES + '/')
+    .join('fixtures/')
     .replace(/\b\d\d:\d\d:\d\d\b(?= \[| *$)/gm, 'HH:MM:SS')
     .replace(/ *-?\d+(\.\d+)? [kMGTP]?(bit\/s|p\/s)/g, ' <rate>')
     // a port's rate is measured between two refreshes: unknown ('-') until the second one
@@ -123,42 +125,43 @@ const META = {
   paused: false,
 };
 
-test('dashboard CPU with 10,000 flows: snapshot + render of every view, per 1 Hz refresh', () => {
+test('dashboard CPU with 10,000 flows: snapshot + render per 1 Hz refresh, each view', () => {
   const e = syntheticEngine(10_000);
   const st = new ViewState();
   const first = e.snapshot(META, true);
   assert.equal(first.flows!.length, 10_000);
-  const N = 10;
-  let snapUs = 0;
-  let renderUs = 0;
-  let flowsSnapUs = 0;
-  for (let i = 0; i < N; i++) {
-    let t = process.cpuUsage();
-    const s = e.snapshot(META, false);
-    let d = process.cpuUsage(t);
-    snapUs += d.user + d.system;
-    t = process.cpuUsage();
-    const sf = e.snapshot(META, true);
-    d = process.cpuUsage(t);
-    flowsSnapUs += d.user + d.system;
-    t = process.cpuUsage();
-    for (let v = 0; v < 7; v++) {
-      st.view = v;
-      composeScreen(v === 2 ? sf : s, st, 100, 30, UNICODE_GLYPHS);
+  const N = 5;
+  const perView: string[] = [];
+  let worst = 0;
+  let renderWorst = 0;
+  for (let v = 0; v < 7; v++) {
+    st.view = v;
+    let snapUs = 0;
+    let renderUs = 0;
+    for (let i = 0; i < N; i++) {
+      // what one refresh of the dashboard does: one snapshot (flows only for the connections
+      // view), one composed screen
+      let t = process.cpuUsage();
+      const s = e.snapshot(META, v === 2);
+      let d = process.cpuUsage(t);
+      snapUs += d.user + d.system;
+      t = process.cpuUsage();
+      composeScreen(s, st, 100, 30, UNICODE_GLYPHS);
+      d = process.cpuUsage(t);
+      renderUs += d.user + d.system;
     }
-    d = process.cpuUsage(t);
-    renderUs += d.user + d.system;
+    const snapMs = snapUs / N / 1000;
+    const renderMs = renderUs / N / 1000;
+    worst = Math.max(worst, snapMs + renderMs);
+    renderWorst = Math.max(renderWorst, renderMs);
+    perView.push(`${v + 1}: ${snapMs.toFixed(1)}+${renderMs.toFixed(1)}`);
   }
-  const ms = (us: number) => us / N / 1000;
-  // The dashboard takes one snapshot per refresh (with flows only on the connections view) and
-  // renders one view; all seven renders are summed here, an upper bound.
-  const perRefresh = ms(flowsSnapUs) + ms(renderUs);
   process.stdout.write(
-    `# top CPU, 10,000 flows: snapshot ${ms(snapUs).toFixed(1)} ms, snapshot with flows ${ms(flowsSnapUs).toFixed(1)} ms, ` +
-      `render of all 7 views ${ms(renderUs).toFixed(1)} ms; worst refresh ${perRefresh.toFixed(1)} ms = ${(perRefresh / 10).toFixed(1)}% of a core at 1 Hz\n`,
+    `# top CPU per refresh with 10,000 flows (view: snapshot+render ms): ${perView.join(', ')}; ` +
+      `worst ${worst.toFixed(1)} ms = ${(worst / 10).toFixed(1)}% of a core at 1 Hz\n`,
   );
-  assert.ok(ms(renderUs) < 50, `rendering all views took ${ms(renderUs)} ms`);
-  assert.ok(perRefresh < 250, `a refresh took ${perRefresh} ms`);
+  assert.ok(renderWorst < 25, `rendering a view took ${renderWorst} ms`);
+  assert.ok(worst < 100, `a refresh took ${worst} ms`);
 });
 
 test('display filter: second statistics fed only by accepted packets, errors kept inline', () => {
@@ -298,12 +301,12 @@ test('tmux: views, sort, help, pause, display filter, q restores the terminal (h
     await t.waitFor(/^(?![\s\S]*PAUSED)/);
     // display filter: an error inline, the capture filter unchanged
     t.keys('/');
-    await t.waitFor(/filter> /);
+    await t.waitFor(/filter>/);
     t.keys('tcp port', 'Enter');
     s = await t.waitFor(/display filter error: tcp port: /);
     assert.match(s, /filter: \(none\)/);
     t.keys('/');
-    await t.waitFor(/filter> /);
+    await t.waitFor(/filter>/);
     t.keys('C-u');
     t.keys('udp', 'Enter');
     s = await t.waitFor(/display: udp/);

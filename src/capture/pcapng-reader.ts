@@ -323,97 +323,95 @@ export class PcapngReader extends FileSource {
     let p = r.pos;
     let n = 0;
     let need = -1;
-    try {
-      while (n < slots) {
-        if (end - p < 8) {
-          need = 8;
-          break;
-        }
-        const type = d.getUint32(p, le);
-        let len: number;
-        if (type === BT_SHB) {
-          if (end - p < 12) {
-            need = 12;
-            break;
-          }
-          len = d.getUint32(p + 4, d.getUint32(p + 8, true) === BYTE_ORDER_MAGIC);
-        } else len = d.getUint32(p + 4, le);
-        if (len < 12 || (len & 3) !== 0 || len > this.maxBlock) {
-          if (n > 0) break;
-          this.checkLength(len, base + p);
-        }
-        if (end - p < len) {
-          need = len;
-          break;
-        }
-        if (type === BT_EPB || type === BT_PB) {
-          const id = type === BT_EPB ? d.getUint32(p + 8, le) : d.getUint16(p + 8, le);
-          const g = id < map.length ? map[id] : -1;
-          const cap = len >= 32 ? d.getUint32(p + 20, le) : 0;
-          // libpcap rejects a caplen above the interface's snaplen in pcapng (it cuts it in pcap)
-          if (len < 32 || g < 0 || cap > len - 32 || cap > ifSnap[g] || d.getUint32(p + len - 4, le) !== len) {
-            if (n > 0) break;
-            this.badPacketBlock(p, len, id, g, cap);
-          }
-          const hi = d.getUint32(p + 12, le);
-          const lo = d.getUint32(p + 16, le);
-          const unit = ifUnit[g];
-          if (unit > 0) {
-            // decimal resolution up to nanoseconds: tsConvert()'s exact arithmetic, inlined
-            const q1 = Math.floor(hi / unit);
-            const c2 = (hi - q1 * unit) * 65536 + (lo >>> 16);
-            const q2 = Math.floor(c2 / unit);
-            const c3 = (c2 - q2 * unit) * 65536 + (lo & 0xffff);
-            const q3 = Math.floor(c3 / unit);
-            secA[n] = q1 * 4294967296 + q2 * 65536 + q3 + ifOffset[g];
-            nsA[n] = (c3 - q3 * unit) * ifScale[g];
-          } else {
-            tsConvert(hi, lo, this.ifPow2[g], this.ifExp[g]);
-            secA[n] = outSec + ifOffset[g];
-            nsA[n] = outNsec;
-          }
-          capA[n] = cap;
-          wireA[n] = d.getUint32(p + 24, le);
-          offA[n] = p + 28;
-          ltA[n] = ifLink[g];
-          ifA[n] = g;
-          foA[n] = base + p;
-          n++;
-        } else if (type === BT_SPB) {
-          if (len < 16 || map.length === 0 || d.getUint32(p + len - 4, le) !== len) {
-            if (n > 0) break;
-            if (len < 16) throw this.fail(`simple packet block has a length of ${len} < 16`, base + p);
-            this.checkTrailer(p, len);
-            throw this.fail('a simple packet block precedes every interface description block', base + p);
-          }
-          const g = map[0];
-          const orig = d.getUint32(p + 8, le);
-          const snap = ifSnap[g];
-          let cap = orig < snap ? orig : snap;
-          if (cap > len - 16) cap = len - 16;
-          secA[n] = 0;
-          nsA[n] = 0;
-          capA[n] = cap;
-          wireA[n] = orig;
-          offA[n] = p + 12;
-          ltA[n] = ifLink[g];
-          ifA[n] = g;
-          foA[n] = base + p;
-          n++;
-        } else if (type === BT_SHB) {
-          this.section(p);
-          le = this.le;
-          map = this.secMap;
-        } else {
-          this.checkTrailer(p, len);
-          if (type === BT_IDB) this.idb(p, len);
-        }
-        p += len;
+    while (n < slots) {
+      if (end - p < 8) {
+        need = 8;
+        break;
       }
-    } finally {
-      r.pos = p;
-      bt.count = n;
+      const type = d.getUint32(p, le);
+      let len: number;
+      if (type === BT_SHB) {
+        if (end - p < 12) {
+          need = 12;
+          break;
+        }
+        len = d.getUint32(p + 4, d.getUint32(p + 8, true) === BYTE_ORDER_MAGIC);
+      } else len = d.getUint32(p + 4, le);
+      if (len < 12 || (len & 3) !== 0 || len > this.maxBlock) {
+        if (n > 0) break;
+        this.checkLength(len, base + p);
+      }
+      if (end - p < len) {
+        need = len;
+        break;
+      }
+      if (type === BT_EPB || type === BT_PB) {
+        const id = type === BT_EPB ? d.getUint32(p + 8, le) : d.getUint16(p + 8, le);
+        const g = id < map.length ? map[id] : -1;
+        const cap = len >= 32 ? d.getUint32(p + 20, le) : 0;
+        // libpcap rejects a caplen above the interface's snaplen in pcapng (it cuts it in pcap)
+        if (len < 32 || g < 0 || cap > len - 32 || cap > ifSnap[g] || d.getUint32(p + len - 4, le) !== len) {
+          if (n > 0) break;
+          this.badPacketBlock(p, len, id, g, cap);
+        }
+        const hi = d.getUint32(p + 12, le);
+        const lo = d.getUint32(p + 16, le);
+        const unit = ifUnit[g];
+        if (unit > 0) {
+          // decimal resolution up to nanoseconds: tsConvert()'s exact arithmetic, inlined
+          const q1 = Math.floor(hi / unit);
+          const c2 = (hi - q1 * unit) * 65536 + (lo >>> 16);
+          const q2 = Math.floor(c2 / unit);
+          const c3 = (c2 - q2 * unit) * 65536 + (lo & 0xffff);
+          const q3 = Math.floor(c3 / unit);
+          secA[n] = q1 * 4294967296 + q2 * 65536 + q3 + ifOffset[g];
+          nsA[n] = (c3 - q3 * unit) * ifScale[g];
+        } else {
+          tsConvert(hi, lo, this.ifPow2[g], this.ifExp[g]);
+          secA[n] = outSec + ifOffset[g];
+          nsA[n] = outNsec;
+        }
+        capA[n] = cap;
+        wireA[n] = d.getUint32(p + 24, le);
+        offA[n] = p + 28;
+        ltA[n] = ifLink[g];
+        ifA[n] = g;
+        foA[n] = base + p;
+        n++;
+      } else if (type === BT_SPB) {
+        if (len < 16 || map.length === 0 || d.getUint32(p + len - 4, le) !== len) {
+          if (n > 0) break;
+          if (len < 16) throw this.fail(`simple packet block has a length of ${len} < 16`, base + p);
+          this.checkTrailer(p, len);
+          throw this.fail('a simple packet block precedes every interface description block', base + p);
+        }
+        const g = map[0];
+        const orig = d.getUint32(p + 8, le);
+        const snap = ifSnap[g];
+        let cap = orig < snap ? orig : snap;
+        if (cap > len - 16) cap = len - 16;
+        secA[n] = 0;
+        nsA[n] = 0;
+        capA[n] = cap;
+        wireA[n] = orig;
+        offA[n] = p + 12;
+        ltA[n] = ifLink[g];
+        ifA[n] = g;
+        foA[n] = base + p;
+        n++;
+      } else if (type === BT_SHB) {
+        this.section(p);
+        le = this.le;
+        map = this.secMap;
+      } else {
+        this.checkTrailer(p, len);
+        if (type === BT_IDB) this.idb(p, len);
+      }
+      p += len;
     }
+    // (a CaptureError thrown above ends the source: no state to restore)
+    r.pos = p;
+    bt.count = n;
     return need;
   }
 

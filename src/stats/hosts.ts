@@ -161,7 +161,8 @@ export class HostStats {
     this.in(d, p);
   }
 
-  snapshot(): HostRow[] {
+  /** Every host; the serialised sketches (for merging) only when `sketches`. */
+  snapshot(sketches = true): HostRow[] {
     const rows: HostRow[] = [];
     const k = this.table.keys;
     this.table.forEach((id) => {
@@ -179,9 +180,9 @@ export class HostStats {
         peers: this.peers.count(id),
         portsServed: this.served.count(id),
         portsUsed: this.used.count(id),
-        peerSketch: this.peers.export(id),
-        servedSketch: this.served.export(id),
-        usedSketch: this.used.export(id),
+        peerSketch: sketches ? this.peers.export(id) : '',
+        servedSketch: sketches ? this.served.export(id) : '',
+        usedSketch: sketches ? this.used.export(id) : '',
         firstSeenUs: v[o + FIRST],
         lastSeenUs: v[o + LAST],
       });

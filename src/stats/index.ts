@@ -62,12 +62,16 @@ export class TrafficStats implements PacketSink {
     this.flows.expire();
   }
 
-  snapshot(): StatsSnapshot {
+  /**
+   * Everything the views read. `sketches`: include the serialised distinct-count sketches that
+   * merging needs (the profile report does; a 1 Hz dashboard can pass false and save the work).
+   */
+  snapshot(sketches = true): StatsSnapshot {
     return {
       counters: this.counters.snapshot(),
       sizes: this.sizes.snapshot(),
-      ports: this.ports.snapshot(),
-      hosts: this.hosts.snapshot(),
+      ports: this.ports.snapshot(sketches),
+      hosts: this.hosts.snapshot(sketches),
       hostsUntrackedPackets: this.hosts.untrackedPackets,
       hostsCapacity: this.hosts.capacity,
       stations: this.stations.snapshot(),

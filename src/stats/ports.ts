@@ -82,8 +82,8 @@ export class PortStats {
     this.peers.add(protoIndex * 65536 + port, peerHash);
   }
 
-  /** Rows for every port that saw traffic, in (proto, port) order. */
-  snapshot(): PortRow[] {
+  /** Rows for every port that saw traffic, in (proto, port) order; sketches: '' unless asked for. */
+  snapshot(sketches = true): PortRow[] {
     const rows: PortRow[] = [];
     const v = this.v;
     for (let i = 0; i < N; i++) {
@@ -100,7 +100,7 @@ export class PortStats {
         bytesFrom: v[o + BF],
         peers: this.peers.count(i),
         peersExact: this.peers.isExact(i),
-        peerSketch: this.peers.export(i),
+        peerSketch: sketches ? this.peers.export(i) : '',
         firstSeenUs: v[o + FIRST],
         lastSeenUs: v[o + LAST],
       });

@@ -37,8 +37,9 @@ export function renderAlerts(s: DashSnapshot, st: ViewState, w: number, h: numbe
     {
       title: `Alerts: ${s.alerts.length} (newest first)`,
       cols: COLS,
-      rows: rows.map((a) => [timeText(a.timeUs), a.kind, a.text]),
-      styles: rows.map(() => 'warn' as const),
+      count: rows.length,
+      row: (i) => [timeText(rows[i].timeUs), rows[i].kind, rows[i].text],
+      style: () => 'warn',
       empty: '',
     },
     w,

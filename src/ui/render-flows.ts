@@ -62,7 +62,10 @@ export function renderFlows(s: DashSnapshot, st: ViewState, w: number, h: number
     {
       title,
       cols: COLS,
-      rows: rows.map((r) => [
+      count: rows.length,
+      row: (i) => {
+        const r = rows[i];
+        return [
         r.proto,
         endpoint(r.origH, r.origP, r.proto),
         endpoint(r.respH, r.respP, r.proto),
@@ -74,7 +77,8 @@ export function renderFlows(s: DashSnapshot, st: ViewState, w: number, h: number
         r.history,
         age(now - r.startUs),
         age(now - (r.startUs + r.durationUs)),
-      ]),
+        ];
+      },
       empty: '(no flows)',
     },
     w,

@@ -58,7 +58,11 @@ export function renderHosts(s: DashSnapshot, st: ViewState, w: number, h: number
       {
         title: `LAN stations (by MAC) ${rows.length} | sort ${sort} | m: by IP${untracked}`,
         cols: STATION_COLS,
-        rows: rows.map((r) => [r.mac, shortCount(r.packetsIn), shortCount(r.packetsOut), shortCount(r.ipPacketsIn), shortCount(r.ipPacketsOut), bytes(r.bytesIn), bytes(r.bytesOut)]),
+        count: rows.length,
+        row: (i) => {
+          const r = rows[i];
+          return [r.mac, shortCount(r.packetsIn), shortCount(r.packetsOut), shortCount(r.ipPacketsIn), shortCount(r.ipPacketsOut), bytes(r.bytesIn), bytes(r.bytesOut)];
+        },
         empty: '(no link-layer addresses: not an Ethernet capture, or no traffic yet)',
       },
       w,
@@ -72,7 +76,10 @@ export function renderHosts(s: DashSnapshot, st: ViewState, w: number, h: number
     {
       title: `Hosts (by IP) ${rows.length} | sort ${sort} | m: by MAC${untracked}`,
       cols: HOST_COLS,
-      rows: rows.map((r) => [
+      count: rows.length,
+      row: (i) => {
+        const r = rows[i];
+        return [
         r.address,
         shortCount(r.packetsIn),
         shortCount(r.packetsOut),
@@ -81,7 +88,8 @@ export function renderHosts(s: DashSnapshot, st: ViewState, w: number, h: number
         String(r.peers),
         String(r.portsServed),
         String(r.portsUsed),
-      ]),
+        ];
+      },
       empty: '(no IP traffic yet)',
     },
     w,

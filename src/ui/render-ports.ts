@@ -73,23 +73,28 @@ export function renderPorts(s: DashSnapshot, st: ViewState, w: number, h: number
     {
       title,
       cols: COLS,
-      rows: rows.map((r) => [
-        portLabel(r),
-        serviceName(r),
-        shortCount(r.packets),
-        bytes(r.bytes),
-        rateText(s, r),
-        portClass(r.port),
-        shortCount(r.packetsTo),
-        shortCount(r.packetsFrom),
-        bytes(r.bytesTo),
-        bytes(r.bytesFrom),
-        r.peersExact ? String(r.peers) : `~${r.peers}`,
-      ]),
+      count: rows.length,
+      row: (i) => portCells(s, rows[i]),
       empty: st.portProto === 'all' ? '(no TCP or UDP traffic yet)' : `(no ${st.portProto} traffic yet)`,
     },
     w,
     h,
     st.scroll[1],
   );
+}
+
+function portCells(s: DashSnapshot, r: PortRow): string[] {
+  return [
+    portLabel(r),
+    serviceName(r),
+    shortCount(r.packets),
+    bytes(r.bytes),
+    rateText(s, r),
+    portClass(r.port),
+    shortCount(r.packetsTo),
+    shortCount(r.packetsFrom),
+    bytes(r.bytesTo),
+    bytes(r.bytesFrom),
+    r.peersExact ? String(r.peers) : `~${r.peers}`,
+  ];
 }

@@ -10,9 +10,11 @@ export interface Rendered {
 export interface TableSpec {
   title: string;
   cols: readonly Column[];
-  rows: readonly (readonly string[])[];
-  /** Optional style per row ('' default). */
-  styles?: readonly LineStyle[];
+  /** Number of rows; only the visible ones are formatted (by `row`). */
+  count: number;
+  row: (i: number) => readonly string[];
+  /** Optional style of a row ('' default). */
+  style?: (i: number) => LineStyle;
   /** Shown instead of rows when there are none. */
   empty: string;
 }
@@ -23,14 +25,14 @@ export interface TableSpec {
  */
 export function renderTable(t: TableSpec, w: number, h: number, scroll: number, limit = Infinity): Rendered {
   const widths = layoutColumns(t.cols, w);
-  const room = h > 0 ? Math.max(1, h - 2) : Math.min(limit, t.rows.length);
-  const total = t.rows.length;
+  const room = h > 0 ? Math.max(1, h - 2) : Math.min(limit, t.count);
+  const total = t.count;
   const first = Math.max(0, Math.min(scroll, total - room));
   const last = Math.min(total, first + room);
   let title = t.title;
   if (total > room || first > 0) title += ` | rows ${total === 0 ? 0 : first + 1}-${last} of ${total}`;
   const lines: Line[] = [line(clip(title, w), 'title'), line(clip(tableHead(t.cols, widths), w), 'head')];
   if (total === 0) lines.push(line(clip(t.empty, w), 'dim'));
-  for (let i = first; i < last; i++) lines.push(line(clip(tableRow(t.cols, widths, t.rows[i]), w), t.styles ? t.styles[i] : ''));
+  for (let i = first; i < last; i++) lines.push(line(clip(tableRow(t.cols, widths, t.row(i)), w), t.style ? t.style(i) : ''));
   return { lines, total };
 }
