@@ -524,7 +524,7 @@ function cli(args: string[], input?: Buffer): { stdout: string; stderr: string; 
 test('stdin: dump -r - --count reads a pipe, pcap and pcapng, also when it arrives in pieces', async () => {
   const pc = pcapFile(true, false, 1, 65535, RECS);
   const r1 = cli(['dump', '-r', '-', '--count'], pc);
-  assert.equal(r1.stdout, '4 packets\n');
+  assert.equal(r1.stdout, '4 packets\n', r1.stderr);
   assert.equal(r1.status, 0);
   const ng = multiSection(false).bytes;
   assert.equal(cli(['dump', '-r', '-', '--count'], ng).stdout, '5 packets\n');
@@ -542,8 +542,10 @@ test('stdin: dump -r - --count reads a pipe, pcap and pcapng, also when it arriv
     await new Promise((r) => setTimeout(r, 2));
   }
   child.stdin.end();
-  assert.equal(await done, 0);
-  assert.equal(out, '4 packets\n');
+  let err = '';
+  child.stderr.on('data', (d) => (err += d));
+  assert.equal(await done, 0, err);
+  assert.equal(out, '4 packets\n', err);
 });
 
 test('CLI: bad files give one line and exit 1, never a stack trace', () => {
@@ -753,4 +755,23 @@ test('stdin: a non-blocking pipe (EAGAIN) that delivers late is read to the end'
   );
   assert.equal(r.stdout, '4 packets\n', r.stderr);
   assert.equal(r.status, 0);
+});
+
+test('pcapng reader: consecutive timestamps (same-second shortcut) across second and 2^32 boundaries match BigInt', async () => {
+  for (const k of [9, 6, 0]) {
+    const unit = 10n ** BigInt(k);
+    const parts: Buffer[] = [shb(false), idb(false, 1, 0, [option(false, 9, Buffer.from([k]))])];
+    const want: string[] = [];
+    // start just below a 2^32 boundary of the count and just below a whole second
+    let v = (1n << 34n) - unit / 3n - 5n;
+    const step = unit / 7n + 1n;
+    for (let i = 0; i < 300; i++) {
+      const [hi, lo] = split64(v);
+      parts.push(epb(false, 0, hi, lo, frame(i)));
+      want.push(`${v / unit}.${String(((v % unit) * 1000000000n) / unit).padStart(9, '0')}`);
+      v += i % 50 === 49 ? unit * 3n : step;
+    }
+    const { pkts } = await readFile(tmp('seq.pcapng', Buffer.concat(parts)));
+    assert.deepEqual(pkts.map((p) => epoch(p.sec, p.nsec)), want, `10^-${k}`);
+  }
 });

@@ -82,6 +82,22 @@ test('compile matches tcpdump -ddd (optimized and -O) over link types and snaple
   }
 });
 
+test('compileSavefile is tcpdump -r exactly: netmask 0, savefile rules', { skip: skipTcpdump }, () => {
+  const n = loadNative();
+  for (const expr of ['ip broadcast', 'inbound', 'tcp port 80', 'ip6 and udp', 'tcp port']) {
+    for (const [lt, snap] of [[1, 262144], [113, 65535], [0, 65535]] as const) {
+      let got: Uint32Array | string;
+      try {
+        got = n.compileSavefile!(expr, lt, snap);
+      } catch (e) {
+        got = (e as Error).message;
+      }
+      assert.deepEqual(got, tcpdumpProgram(expr, lt, snap, true), `${expr} linktype ${lt}`);
+    }
+  }
+  assert.throws(() => n.compile('ip broadcast', 1, 262144), /netmask not known/);
+});
+
 test('compile: the optimize argument defaults to true', { skip: skipNative }, () => {
   const n = loadNative();
   assert.deepEqual(n.compile('tcp port 80 or tcp port 80', 1, 262144), n.compile('tcp port 80 or tcp port 80', 1, 262144, true));

@@ -343,6 +343,23 @@ test('profile CLI: formats, schema, merge equals the profile of the merged captu
   }
 });
 
+test('a small flow table evicts and reports it; conn_state totals still cover every flow', { skip: !haveFixture('conn-states.pcap') && 'fixtures/conn-states.pcap missing' }, () => {
+  const full = profileJson(['-r', path.join(FIXTURES, 'conn-states.pcap')]);
+  const small = profileJson(['-r', path.join(FIXTURES, 'conn-states.pcap'), '--max-flows', '2']);
+  assert.equal(small.flows.capacity, 2);
+  assert.equal(small.flows.active, 2);
+  // (an evicted flow that sends again is a new flow: interleaved flows may count more than once)
+  assert.ok(small.flows.total >= full.flows.total);
+  assert.equal(small.flows.evicted, small.flows.total - 2);
+  assert.equal(small.flows.completed, small.flows.evicted);
+  const sum = (d: ProfileDoc) => Object.values(d.flows.byConnState).reduce((a, b) => a + b, 0);
+  assert.equal(sum(small), small.flows.total);
+  assert.equal(sum(full), full.flows.total);
+  // packets and ports do not depend on the flow table
+  assert.deepEqual(small.counters, full.counters);
+  assert.deepEqual(small.ports.map((p) => [p.proto, p.port, p.packets, p.bytes]), full.ports.map((p) => [p.proto, p.port, p.packets, p.bytes]));
+});
+
 test('profile of a filtered capture counts only the accepted packets', { skip: !haveFixture('http.pcap') && 'fixtures/http.pcap missing' }, () => {
   const all = profileJson(['-r', path.join(FIXTURES, 'http.pcap')]);
   const v6 = profileJson(['-r', path.join(FIXTURES, 'http.pcap'), 'ip6 and tcp']);

@@ -403,7 +403,13 @@ test('hosts: a full host table counts untracked packets instead of growing', () 
 test('steady state: no allocation per packet (no garbage collection over 2M packets of known flows)', () => {
   const ts = new TrafficStats({ maxFlows: 1024 });
   const ps: PacketInfo[] = [];
-  for (let i = 0; i < 64; i++) ps.push(pkt({ proto: i % 2 ? 6 : 17, sp: 30000 + i, dp: 443, flags: 'A', pay: 100, t: 1000 + i }));
+  // Real timestamps and sequence numbers: µs times (~1.7e15) and 32-bit seqs are not small
+  // integers in V8, so passing one to a call would allocate a heap number per packet.
+  for (let i = 0; i < 64; i++) {
+    const p = pkt({ proto: i % 3 === 0 ? 17 : 6, sp: 30000 + i, dp: 443, flags: i % 3 === 1 ? 'PA' : 'A', pay: 100, t: 1_700_000_000.123456 + i, seq: 3_000_000_000 + i });
+    p.tcpAck = 4_000_000_000;
+    ps.push(p);
+  }
   const run = (rounds: number, extra: (p: PacketInfo) => void) => {
     for (let r = 0; r < rounds; r++) for (const p of ps) {
       ts.onPacket(p, NO_DATA);

@@ -128,7 +128,7 @@ const META = {
 test('dashboard CPU with 10,000 flows: snapshot + render per 1 Hz refresh, each view', () => {
   const e = syntheticEngine(10_000);
   const st = new ViewState();
-  const first = e.snapshot(META, true);
+  const first = e.snapshot(META, 2);
   assert.equal(first.flows!.length, 10_000);
   const N = 5;
   const perView: string[] = [];
@@ -142,7 +142,7 @@ test('dashboard CPU with 10,000 flows: snapshot + render per 1 Hz refresh, each 
       // what one refresh of the dashboard does: one snapshot (flows only for the connections
       // view), one composed screen
       let t = process.cpuUsage();
-      const s = e.snapshot(META, v === 2);
+      const s = e.snapshot(META, v);
       let d = process.cpuUsage(t);
       snapUs += d.user + d.system;
       t = process.cpuUsage();
@@ -177,7 +177,7 @@ test('display filter: second statistics fed only by accepted packets, errors kep
 
 test('renderers fit 80x24 and 40x12 without overflow', () => {
   const e = syntheticEngine(300);
-  const s = e.snapshot(META, true);
+  const s = e.snapshot(META, 'all');
   const st = new ViewState();
   for (const [w, h] of [
     [80, 24],
@@ -308,9 +308,15 @@ test('tmux: views, sort, help, pause, display filter, q restores the terminal (h
     t.keys('/');
     await t.waitFor(/filter>/);
     t.keys('C-u');
-    t.keys('udp', 'Enter');
-    s = await t.waitFor(/display: udp/);
+    t.keys('tcp port 40001', 'Enter');
+    s = await t.waitFor(/display: tcp port 40001/);
     assert.doesNotMatch(s, /display filter error/);
+    // the file has ended: it is read again for the display filter, so the whole file shows
+    t.keys('2', 's'); // from 'port' (set above) back to 'packets'
+    s = await t.waitFor(/sort packets[\s\S]*tcp\/40001 +- +13 /);
+    assert.match(s, /^13 pkts /m);
+    assert.match(s, /tcp\/80 +www-http +13 /);
+    assert.equal(s.split('\n').filter((l) => l.startsWith('tcp/')).length, 2);
     // q: the terminal leaves the alternate screen; the summary (overview) is printed; exit 0
     t.keys('q');
     s = await t.waitFor(/EXIT=\d+/);

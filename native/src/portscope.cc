@@ -79,116 +79,106 @@ int DltToLinktype(int dlt) {
   return dlt;
 }
 
-// A handle to compile for, exactly as tcpdump -r has one: an empty savefile whose header carries
-// the link type and snaplen (read through fmemopen). libpcap's code generator treats savefiles
-// differently from dead or live handles in places (DLT_NULL accepts every BSD AF_INET6 value), and
-// maps LINKTYPE_* to DLT_* itself. Falls back to pcap_open_dead.
-pcap_t* OpenForCompile(int linkType, int snaplen) {
+// An empty savefile whose header carries `linkType` (LINKTYPE_*) and `snaplen`, read through
+// fmemopen: the handle tcpdump -r compiles on. libpcap's code generator treats savefiles
+// differently from dead or live handles in places (DLT_NULL accepts every BSD AF_INET6 value;
+// inbound/outbound are refused), and maps LINKTYPE_* to DLT_* itself. nullptr + errbuf on failure.
+pcap_t* OpenSavefileHeader(uint32_t linkType, uint32_t snaplen, char* errbuf) {
   struct {
     uint32_t magic;
     uint16_t major, minor;
     int32_t thiszone;
     uint32_t sigfigs, snaplen, linktype;
-  } hdr = {0xa1b2c3d4u, 2, 4, 0, 0, static_cast<uint32_t>(snaplen), static_cast<uint32_t>(linkType)};
+  } hdr = {0xa1b2c3d4u, 2, 4, 0, 0, snaplen, linkType};  // host byte order: not "swapped"
   static_assert(sizeof hdr == 24, "pcap file header is 24 bytes");
   thread_local unsigned char buf[24];
   memcpy(buf, &hdr, sizeof hdr);
   FILE* f = fmemopen(buf, sizeof buf, "rb");
-  if (f != nullptr) {
-    char errbuf[PCAP_ERRBUF_SIZE];
-    pcap_t* p = pcap_fopen_offline(f, errbuf);
-    if (p != nullptr) return p;  // pcap_close closes f
-    fclose(f);
+  if (f == nullptr) {
+    snprintf(errbuf, PCAP_ERRBUF_SIZE, "fmemopen failed");
+    return nullptr;
   }
-  return pcap_open_dead(LinktypeToDlt(linkType), snaplen);
+  pcap_t* p = pcap_fopen_offline(f, errbuf);  // owns f from here on
+  if (p == nullptr) fclose(f);
+  return p;
 }
 
-// compile(expr, linkType, snaplen, optimize) -> Uint32Array [code, jt, jf, k] * n
-// linkType is a LINKTYPE_* value (as in capture files), mapped to libpcap's DLT_* value.
-Napi::Value Compile(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  if (info.Length() < 3 || !info[0].IsString() || !info[1].IsNumber() || !info[2].IsNumber()) {
-    Napi::TypeError::New(env, "compile(expr: string, linkType: number, snaplen: number, optimize?: boolean)")
-        .ThrowAsJavaScriptException();
+// Compiles `expr` on `p` and closes `p`: the program flat as [code, jt, jf, k] * n, or a thrown
+// Error whose message is pcap_geterr's text (what tcpdump prints after "tcpdump: ").
+Napi::Value CompileOn(Napi::Env env, pcap_t* p, const std::string& expr, bool optimize, bpf_u_int32 netmask) {
+  struct bpf_program prog;
+  if (pcap_compile(p, &prog, expr.c_str(), optimize ? 1 : 0, netmask) < 0) {
+    std::string msg = pcap_geterr(p);
+    pcap_close(p);
+    Napi::Error::New(env, msg).ThrowAsJavaScriptException();
     return env.Undefined();
   }
-  std::string expr = info[0].As<Napi::String>().Utf8Value();
-  int linkType = info[1].As<Napi::Number>().Int32Value();
-  int snaplen = info[2].As<Napi::Number>().Int32Value();
-  bool optimize = info.Length() < 4 || info[3].IsUndefined() || info[3].ToBoolean().Value();
-  pcap_t* p = OpenForCompile(linkType, snaplen);
+  Napi::Uint32Array out = Napi::Uint32Array::New(env, static_cast<size_t>(prog.bf_len) * 4);
+  uint32_t* o = out.Data();
+  for (u_int i = 0; i < prog.bf_len; i++) {
+    o[4 * i] = prog.bf_insns[i].code;
+    o[4 * i + 1] = prog.bf_insns[i].jt;
+    o[4 * i + 2] = prog.bf_insns[i].jf;
+    o[4 * i + 3] = prog.bf_insns[i].k;
+  }
+  pcap_freecode(&prog);
+  pcap_close(p);
+  return out;
+}
+
+// Arguments of compile / compileSavefile: (expr, linkType, snaplen, optimize = true).
+bool CompileArgs(const Napi::CallbackInfo& info, const char* usage, std::string& expr, uint32_t& linkType,
+                 uint32_t& snaplen, bool& optimize) {
+  if (info.Length() < 3 || !info[0].IsString() || !info[1].IsNumber() || !info[2].IsNumber()) {
+    Napi::TypeError::New(info.Env(), usage).ThrowAsJavaScriptException();
+    return false;
+  }
+  expr = info[0].As<Napi::String>().Utf8Value();
+  linkType = info[1].As<Napi::Number>().Uint32Value();
+  snaplen = info[2].As<Napi::Number>().Uint32Value();
+  optimize = info.Length() < 4 || info[3].IsUndefined() || info[3].ToBoolean().Value();
+  return true;
+}
+
+// compile(expr, linkType, snaplen, optimize) -> Uint32Array [code, jt, jf, k] * n, with
+// PCAP_NETMASK_UNKNOWN. linkType is a LINKTYPE_* value (as in capture files and batches). The
+// handle is a savefile header as for compileSavefile; pcap_open_dead if that cannot be made.
+Napi::Value Compile(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::string expr;
+  uint32_t linkType, snaplen;
+  bool optimize;
+  if (!CompileArgs(info, "compile(expr: string, linkType: number, snaplen: number, optimize?: boolean)", expr,
+                   linkType, snaplen, optimize))
+    return env.Undefined();
+  char errbuf[PCAP_ERRBUF_SIZE] = "";
+  pcap_t* p = OpenSavefileHeader(linkType, snaplen, errbuf);
+  if (p == nullptr) p = pcap_open_dead(LinktypeToDlt(static_cast<int>(linkType)), static_cast<int>(snaplen));
   if (p == nullptr) {
     Napi::Error::New(env, "pcap_open_dead failed").ThrowAsJavaScriptException();
     return env.Undefined();
   }
-  struct bpf_program prog;
-  if (pcap_compile(p, &prog, expr.c_str(), optimize ? 1 : 0, PCAP_NETMASK_UNKNOWN) < 0) {
-    std::string msg = pcap_geterr(p);
-    pcap_close(p);
-    Napi::Error::New(env, msg).ThrowAsJavaScriptException();
-    return env.Undefined();
-  }
-  Napi::Uint32Array out = Napi::Uint32Array::New(env, static_cast<size_t>(prog.bf_len) * 4);
-  uint32_t* o = out.Data();
-  for (u_int i = 0; i < prog.bf_len; i++) {
-    o[4 * i] = prog.bf_insns[i].code;
-    o[4 * i + 1] = prog.bf_insns[i].jt;
-    o[4 * i + 2] = prog.bf_insns[i].jf;
-    o[4 * i + 3] = prog.bf_insns[i].k;
-  }
-  pcap_freecode(&prog);
-  pcap_close(p);
-  return out;
+  return CompileOn(env, p, expr, optimize, PCAP_NETMASK_UNKNOWN);
 }
 
 // compileSavefile(expr, linkType, snaplen, optimize) -> Uint32Array, compiled exactly as
-// `tcpdump -r FILE EXPR` does (added by the filter work): the handle is a savefile (an in-memory
-// pcap header with this LINKTYPE_ and snaplen, read with pcap_fopen_offline), so libpcap refuses
-// what it refuses on savefiles ("inbound/outbound not supported on Ethernet when reading
-// savefiles"), maps LINKTYPE_ to DLT_ itself, and the netmask is 0 as tcpdump passes for -r.
+// `tcpdump -r FILE EXPR` does (added for the filter work): a savefile handle, and netmask 0 as
+// tcpdump passes for -r (so "ip broadcast" compiles as there).
 Napi::Value CompileSavefile(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (info.Length() < 3 || !info[0].IsString() || !info[1].IsNumber() || !info[2].IsNumber()) {
-    Napi::TypeError::New(env, "compileSavefile(expr: string, linkType: number, snaplen: number, optimize?: boolean)")
-        .ThrowAsJavaScriptException();
+  std::string expr;
+  uint32_t linkType, snaplen;
+  bool optimize;
+  if (!CompileArgs(info, "compileSavefile(expr: string, linkType: number, snaplen: number, optimize?: boolean)",
+                   expr, linkType, snaplen, optimize))
     return env.Undefined();
-  }
-  std::string expr = info[0].As<Napi::String>().Utf8Value();
-  uint32_t linkType = info[1].As<Napi::Number>().Uint32Value();
-  uint32_t snaplen = info[2].As<Napi::Number>().Uint32Value();
-  bool optimize = info.Length() < 4 || info[3].IsUndefined() || info[3].ToBoolean().Value();
-  uint32_t header[6] = {0xa1b2c3d4u, 2u | (4u << 16), 0u, 0u, snaplen, linkType};
-  if (reinterpret_cast<const unsigned char*>(header)[0] != 0xd4) header[1] = (2u << 16) | 4u;  // big-endian host
-  FILE* f = fmemopen(header, sizeof header, "rb");
-  if (f == nullptr) {
-    Napi::Error::New(env, "fmemopen failed").ThrowAsJavaScriptException();
-    return env.Undefined();
-  }
   char errbuf[PCAP_ERRBUF_SIZE] = "";
-  pcap_t* p = pcap_fopen_offline(f, errbuf);  // owns f from here on
+  pcap_t* p = OpenSavefileHeader(linkType, snaplen, errbuf);
   if (p == nullptr) {
-    fclose(f);
     Napi::Error::New(env, errbuf).ThrowAsJavaScriptException();
     return env.Undefined();
   }
-  struct bpf_program prog;
-  if (pcap_compile(p, &prog, expr.c_str(), optimize ? 1 : 0, 0) < 0) {
-    std::string msg = pcap_geterr(p);
-    pcap_close(p);
-    Napi::Error::New(env, msg).ThrowAsJavaScriptException();
-    return env.Undefined();
-  }
-  Napi::Uint32Array out = Napi::Uint32Array::New(env, static_cast<size_t>(prog.bf_len) * 4);
-  uint32_t* o = out.Data();
-  for (u_int i = 0; i < prog.bf_len; i++) {
-    o[4 * i] = prog.bf_insns[i].code;
-    o[4 * i + 1] = prog.bf_insns[i].jt;
-    o[4 * i + 2] = prog.bf_insns[i].jf;
-    o[4 * i + 3] = prog.bf_insns[i].k;
-  }
-  pcap_freecode(&prog);
-  pcap_close(p);
-  return out;
+  return CompileOn(env, p, expr, optimize, 0);
 }
 
 // offlineFilter(prog, data, capLen, wireLen) -> bpf_filter's return value

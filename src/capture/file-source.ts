@@ -4,9 +4,6 @@
 import { PacketBatch, type InterfaceInfo, type PacketSource, type SourceWarning, type TsPrecision } from './batch';
 import type { ChunkReader } from './chunk-reader';
 
-/** A batch with no slots: parse() returns at once (see batches()). */
-const WARM_UP = new PacketBatch(0);
-
 export abstract class FileSource implements PacketSource {
   readonly interfaces: InterfaceInfo[] = [];
   precision: TsPrecision = 'micro';
@@ -39,10 +36,6 @@ export abstract class FileSource implements PacketSource {
     const r = this.r;
     const b = this.batch;
     try {
-      // One empty call first, so the parser's exit path has run (and has V8 type feedback)
-      // before its hot loop is compiled on-stack: without it, the pcapng parser's OSR code
-      // deoptimized at the loop exit on every batch (measured: 650 deopts, +60% CPU, on 5M).
-      this.parse(WARM_UP);
       while (!this.stopped) {
         b.count = 0;
         b.data = r.buf;

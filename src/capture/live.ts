@@ -7,6 +7,7 @@
 //   wait()  when nothing was ready: arms a uv_poll on libpcap's selectable descriptor and
 //           resolves on the single JavaScript callback made when it becomes readable.
 // The addon writes into the batch only during fill(), i.e. never while the pipeline is reading it.
+import * as fs from 'node:fs';
 import { CaptureError, PacketBatch, BATCH_SLOTS, type InterfaceInfo, type PacketSource, type SourceWarning, type TsPrecision } from './batch';
 import { count, last, intArg, UsageError, type ParsedArgs } from '../cli/getopt';
 import { loadNative, type NativeCapture, type NativeCaptureError, type NativeCaptureOptions, type NativeStats } from '../../native/index';
@@ -53,7 +54,7 @@ export class LiveSource implements PacketSource {
     try {
       this.cap = new native.Capture(name, opts, this.batch);
     } catch (e) {
-      throw openError(name, e as NativeCaptureError);
+      throw openError(e as NativeCaptureError);
     }
     this.interfaces = [{ linkType: this.cap.linkType, snaplen: this.cap.snaplen, name }];
     this.precision = this.cap.nano ? 'nano' : 'micro';
@@ -202,16 +203,24 @@ export function listeningLine(src: LiveSource): string {
   return `listening on ${src.name}, link-type ${lt}, snapshot length ${src.snaplen} bytes`;
 }
 
+/** The node binary itself (setcap does not follow symbolic links). */
+function realNodePath(): string {
+  try {
+    return fs.realpathSync(process.execPath);
+  } catch {
+    return process.execPath;
+  }
+}
+
 /** One line for an open failure, with a hint where tcpdump's own text leaves the user stuck. */
-function openError(name: string, e: NativeCaptureError): CaptureError {
+function openError(e: NativeCaptureError): CaptureError {
   if (e.status === -100) return new CaptureError(e.message); // filter: libpcap's text, as tcpdump
   let msg = String(e.message).replace(/\s*\n\s*/g, ' ');
   if (e.code === 'EPERM') {
-    msg += '; run as root, or grant the capture capabilities: setcap cap_net_raw,cap_net_admin=eip ' + process.execPath;
+    msg += '; run as root, or grant the capture capabilities: setcap cap_net_raw,cap_net_admin=eip ' + realNodePath();
   } else if (e.code === 'ENODEV') {
     msg += ` (portscope interfaces lists the capture devices)`;
   }
-  void name;
   return new CaptureError(msg, 1);
 }
 

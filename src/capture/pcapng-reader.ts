@@ -122,6 +122,10 @@ for (let i = 0, v = 1; i <= 9; i++, v *= 10) DEC.push(v);
 const POW2: number[] = [];
 for (let i = 0; i <= 64; i++) POW2.push(2 ** i);
 
+/** Results of PcapngReader.scan(). */
+let scanPos = 0;
+let scanCount = 0;
+
 /** Test hook: the last tsConvert() result. */
 export function tsConvertResult(): [number, number] {
   return [outSec, outNsec];
@@ -300,6 +304,18 @@ export class PcapngReader extends FileSource {
   }
 
   protected parse(bt: PacketBatch): number {
+    const need = this.scan(bt);
+    this.r.pos = scanPos;
+    bt.count = scanCount;
+    return need;
+  }
+
+  /**
+   * parse()'s loop. It leaves its results in module variables, not in properties: V8 compiled
+   * this loop on-stack before the code after it had run, and a property store there
+   * deoptimized the loop on every batch (measured: 650 deopts and +60% CPU on 5M packets).
+   */
+  private scan(bt: PacketBatch): number {
     const r = this.r;
     const d = r.view;
     const end = r.end;
@@ -320,6 +336,12 @@ export class PcapngReader extends FileSource {
     const ifOffset = this.ifOffset;
     let map = this.secMap;
     let le = this.le;
+    // the second of the last decimal-resolution packet (interface, ts high word, low word at
+    // its start, seconds); cG = -1: none
+    let cG = -1;
+    let cHi = 0;
+    let cLo = 0;
+    let cSec = 0;
     let p = r.pos;
     let n = 0;
     let need = -1;
@@ -357,15 +379,26 @@ export class PcapngReader extends FileSource {
         const hi = d.getUint32(p + 12, le);
         const lo = d.getUint32(p + 16, le);
         const unit = ifUnit[g];
-        if (unit > 0) {
+        if (g === cG && hi === cHi && lo >= cLo && lo - cLo < unit) {
+          // same second as the previous packet of this interface: no division
+          secA[n] = cSec;
+          nsA[n] = (lo - cLo) * ifScale[g];
+        } else if (unit > 0) {
           // decimal resolution up to nanoseconds: tsConvert()'s exact arithmetic, inlined
           const q1 = Math.floor(hi / unit);
           const c2 = (hi - q1 * unit) * 65536 + (lo >>> 16);
           const q2 = Math.floor(c2 / unit);
           const c3 = (c2 - q2 * unit) * 65536 + (lo & 0xffff);
           const q3 = Math.floor(c3 / unit);
-          secA[n] = q1 * 4294967296 + q2 * 65536 + q3 + ifOffset[g];
-          nsA[n] = (c3 - q3 * unit) * ifScale[g];
+          const rem = c3 - q3 * unit;
+          const sec = q1 * 4294967296 + q2 * 65536 + q3 + ifOffset[g];
+          secA[n] = sec;
+          nsA[n] = rem * ifScale[g];
+          // remember the second: lo values [lo - rem, lo - rem + unit) with this hi share it
+          cG = g;
+          cHi = hi;
+          cLo = lo - rem;
+          cSec = sec;
         } else {
           tsConvert(hi, lo, this.ifPow2[g], this.ifExp[g]);
           secA[n] = outSec + ifOffset[g];
@@ -410,8 +443,8 @@ export class PcapngReader extends FileSource {
       p += len;
     }
     // (a CaptureError thrown above ends the source: no state to restore)
-    r.pos = p;
-    bt.count = n;
+    scanPos = p;
+    scanCount = n;
     return need;
   }
 

@@ -21,13 +21,18 @@ export const DUMP_SPEC = {
     count: 'flag', 'immediate-mode': 'flag', 'time-stamp-precision': 'arg', help: 'flag',
     'no-promiscuous-mode': 'flag', 'list-interfaces': 'flag', 'buffer-size': 'arg',
     'snapshot-length': 'arg', 'print': 'flag', 'packet-buffered': 'flag',
+    alerts: 'flag', 'alerts-json': 'arg', 'scan-window': 'arg', 'scan-ports': 'arg', 'scan-hosts': 'arg', 'scan-timeout': 'arg',
   },
 } as const satisfies { short: Record<string, 'flag' | 'arg'>; long: Record<string, 'flag' | 'arg'> };
 
 export const DUMP_USAGE = `Usage: portscope dump [-DenpqStUvxX] [-c count] [--count] [-r file | -i interface] [-w file]
                       [-s snaplen] [-B KiB] [--immediate-mode] [-C MB] [-G sec] [-W n]
                       [--time-stamp-precision micro|nano] [-Z user] [-F file]
-                      [-T fields -e FIELD ... [-E header=y|separator=/t]] [expression]`;
+                      [-T fields -e FIELD ... [-E header=y|separator=/t]]
+                      [--alerts] [--alerts-json FILE] [expression]
+  --alerts            scan detection: one line on stderr per scan when it is detected
+  --alerts-json FILE  scan detection: the final alerts as NDJSON (one object a line; - = stdout)
+  --scan-ports N --scan-hosts N --scan-window SEC --scan-timeout SEC   detection thresholds`;
 
 /** Parses dump's arguments. `-e` takes a field name after `-T fields`, as in tshark. */
 export function parseDumpArgs(argv: readonly string[]): ParsedArgs {
@@ -105,9 +110,14 @@ export async function dumpMain(argv: readonly string[]): Promise<number> {
       hexAscii: count(a, 'X'),
       absoluteSeq: count(a, 'S') > 0,
       verbose: count(a, 'v'),
-      nano: source.precision === 'nano' || last(a, 'time-stamp-precision') === 'nano',
+      nano: last(a, 'time-stamp-precision') === 'nano',
     };
     sinks.push(createLinePrinter(out, opts, source));
+    decode = true;
+  }
+
+  if (count(a, 'alerts') > 0 || last(a, 'alerts-json') !== undefined) {
+    sinks.push(await (await import('../detect/cli')).alertSink(a, count(a, 'alerts') > 0, last(a, 'alerts-json')));
     decode = true;
   }
 

@@ -13,6 +13,9 @@ Commands:
   interfaces  list capture interfaces (like tcpdump -D)
   profile     per-port traffic profile, hosts, flows (Zeek conn_state), counters; merge profiles
   top         live dashboard of ports, connections, hosts (-i IFACE | -r FILE); text snapshots when piped
+  rules       firewall ruleset (nftables, iptables) allowing exactly the services of a profile
+  diff        compare two profiles: new/vanished services, ports, hosts, moved traffic shares
+  audit       this host's listening sockets against the services a profile observed
 
 Run "portscope <command> --help" for a command's options.`;
 
@@ -28,6 +31,12 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./profile')).profileMain(rest);
     case 'top':
       return (await import('./top')).topMain(rest);
+    case 'rules':
+      return (await import('./rules')).rulesMain(rest);
+    case 'diff':
+      return (await import('./diff')).diffMain(rest);
+    case 'audit':
+      return (await import('./audit')).auditMain(rest);
     case undefined:
     case '-h':
     case '--help':

@@ -6,10 +6,12 @@ import { getopt, count, last, intArg, UsageError } from './getopt';
 import { openSource, writeBanner, pipelineFilter } from './source';
 import { statsOptions } from './profile';
 import { runPipeline, type PipelineStats } from '../pipeline';
+import { openCaptureFile } from '../capture/open';
+import type { PacketSource } from '../capture/batch';
 import { compileFilterProvider } from '../filter/index';
 import { PacedSource } from '../ui/pace';
 import { TopEngine, ViewState, type DashMeta, type DashSnapshot } from '../ui/model';
-import { composeScreen, screenText, textSnapshot, CONNECTIONS_VIEW } from '../ui/views';
+import { composeScreen, screenText, textSnapshot } from '../ui/views';
 import { VIEW_IDS } from '../ui/views-meta';
 import { glyphsForEnv } from '../ui/text';
 import { OutBuf, OutputClosed } from '../print/out';
@@ -134,6 +136,32 @@ export async function topMain(argv: readonly string[]): Promise<number> {
     },
   );
 
+  // A display filter set after the end of a file: read the file again (capture filter, then the
+  // display filter) into the new display statistics, so the views show the whole file.
+  let reread: PacketSource | null = null;
+  let onReread: () => void = () => undefined;
+  const rereadForDisplay = async (): Promise<void> => {
+    if (reread !== null) reread.stop();
+    const sink = engine.displaySink;
+    if (live || opened.readFile === undefined || opened.readFile === '-' || sink === null) return;
+    let src: PacketSource;
+    try {
+      src = await openCaptureFile(opened.readFile);
+    } catch {
+      return; // the file went away: the display statistics count from now on (nothing more comes)
+    }
+    reread = src;
+    try {
+      await runPipeline(src, { filter, decode: true, sinks: [sink], maxPackets });
+    } catch {
+      // a damaged record: the packets before it were counted, as in the first pass
+    }
+    if (reread === src) {
+      reread = null;
+      onReread();
+    }
+  };
+
   let ps: PipelineStats | null;
   if (tty) {
     const { Dashboard } = await import('../ui/screen');
@@ -141,22 +169,30 @@ export async function topMain(argv: readonly string[]): Promise<number> {
     const quitP = new Promise<void>((resolve) => (quit = resolve));
     const dash = new Dashboard(
       {
-        snapshot: (wantFlows) => engine.snapshot(meta(), wantFlows),
-        setDisplayFilter: (e) => engine.setDisplayFilter(e),
+        snapshot: (view) => engine.snapshot(meta(), view),
+        idle: () => finished && reread === null,
+        restamp: (s) => ({ ...s, meta: { ...s.meta, elapsedMs: Date.now() - t0, paused } }),
+        setDisplayFilter: (e) => {
+          const err = engine.setDisplayFilter(e);
+          if (err === '' && finished && failure === null) void rereadForDisplay();
+          return err;
+        },
         displayFilter: () => engine.displayFilter,
         quit: () => quit(),
         setPaused: (p) => (paused = p),
       },
       { color, glyphs, refreshMs: intervalMs },
     );
+    onReread = () => dash.refresh(true);
     // a capture error ends the dashboard at once (the error is reported after the terminal is restored)
     void run.then(() => {
       if (failure !== null) quit();
-      else dash.refresh();
+      else dash.refresh(true);
     });
     dash.start();
     await quitP;
     source.stop();
+    if (reread !== null) (reread as PacketSource).stop();
     ps = await run;
     if (timer !== null) clearTimeout(timer);
     const cols = process.stdout.columns || 80;
@@ -165,14 +201,14 @@ export async function topMain(argv: readonly string[]): Promise<number> {
     if (failure !== null) throw failure;
     // the one-screen summary left on the restored terminal: the overview, final numbers
     const st = new ViewState();
-    const snap: DashSnapshot = engine.snapshot(meta(), false);
+    const snap: DashSnapshot = engine.snapshot(meta(), 0);
     process.stdout.write(screenText(composeScreen(snap, st, cols, rows - 1, glyphs)));
   } else {
     const out = new OutBuf(1, 1 << 16);
     const st = new ViewState();
-    const wantFlows = views.includes(CONNECTIONS_VIEW);
+    const wantAll = views.length > 1;
     const print = (): void => {
-      const text = textSnapshot(engine.snapshot(meta(), wantFlows), st, views, textWidth, glyphs);
+      const text = textSnapshot(engine.snapshot(meta(), wantAll ? 'all' : views[0]), st, views, textWidth, glyphs);
       // UTF-8 (block glyphs); everything in it was made safe by the renderers
       const b = Buffer.from(text, 'utf8');
       for (let i = 0; i < b.length; i += 32768) {

@@ -23,7 +23,7 @@ import {
 } from './bpf';
 import { interpret } from './interpreter';
 
-/** Programs with more jump targets than this run in the interpreter (bounded block nesting). */
+/** Programs with more jump targets (labels) than this run in the interpreter (bounded block nesting). */
 export const MAX_JIT_LABELS = 2000;
 
 /** How a compiled program runs. */
@@ -44,42 +44,65 @@ function num(v: number): string {
   return String(v);
 }
 
+/** What the code generator needs to know about a forward-only program, in one pass. */
+interface Analysis {
+  reachable: Uint8Array;
+  /** Instructions reached by a jump other than by falling through: they get a label. */
+  label: Uint8Array;
+  labels: number;
+  memUsed: Uint8Array;
+  /**
+   * known[i]: a captured length every path reaching i has already checked (capLen >= known[i]), so
+   * constant-offset loads within it need no check of their own (min over the incoming edges).
+   */
+  known: Float64Array;
+}
+
+function analyze(prog: Uint32Array): Analysis {
+  const n = prog.length / 4;
+  const a: Analysis = {
+    reachable: new Uint8Array(n),
+    label: new Uint8Array(n),
+    labels: 0,
+    memUsed: new Uint8Array(16),
+    known: new Float64Array(n).fill(Infinity),
+  };
+  a.known[0] = 0;
+  a.reachable[0] = 1;
+  for (let i = 0; i < n; i++) {
+    const code = prog[4 * i];
+    const cls = bpfClass(code);
+    if (cls === BPF_ST || cls === BPF_STX || ((cls === BPF_LD || cls === BPF_LDX) && (code & 0xe0) === BPF_MEM)) {
+      a.memUsed[prog[4 * i + 3]] = 1;
+    }
+    if (!a.reachable[i] || cls === BPF_RET) continue;
+    const after = Math.max(a.known[i], checkedLength(code, prog[4 * i + 3]));
+    const reach = (t: number): void => {
+      if (t <= i || t >= n) throw new Error('jit: program not validated'); // validateProgram guarantees it
+      a.reachable[t] = 1;
+      a.known[t] = Math.min(a.known[t], after);
+      if (t !== i + 1 && !a.label[t]) {
+        a.label[t] = 1;
+        a.labels++;
+      }
+    };
+    if (cls !== BPF_JMP) reach(i + 1);
+    else if (code === (BPF_JMP | BPF_JA)) reach(i + 1 + prog[4 * i + 3]);
+    else {
+      reach(i + 1 + prog[4 * i + 1]);
+      reach(i + 1 + prog[4 * i + 2]);
+    }
+  }
+  return a;
+}
+
 /**
  * The body of the generated function (parameters d, off, capLen, wireLen). The program must have
  * passed validateProgram with only forward jumps.
  */
 export function generateSource(prog: Uint32Array): string {
   const n = prog.length / 4;
-  const reachable = new Uint8Array(n);
-  const label = new Uint8Array(n);
-  const memUsed = new Uint8Array(16);
-  // known[i]: a captured length every path reaching i has already checked (capLen >= known[i]), so
-  // constant-offset loads within it need no check of their own (min over the incoming edges).
-  const known = new Float64Array(n).fill(Infinity);
-  known[0] = 0;
-  reachable[0] = 1;
-  for (let i = 0; i < n; i++) {
-    const code = prog[4 * i];
-    const cls = bpfClass(code);
-    if (cls === BPF_LD || cls === BPF_LDX || cls === BPF_ST || cls === BPF_STX) {
-      if ((code & 0xe0) === BPF_MEM || cls === BPF_ST || cls === BPF_STX) memUsed[prog[4 * i + 3]] = 1;
-    }
-    if (!reachable[i]) continue;
-    if (cls === BPF_RET) continue;
-    const after = Math.max(known[i], checkedLength(code, prog[4 * i + 3]));
-    if (cls !== BPF_JMP) {
-      reachable[i + 1] = 1;
-      known[i + 1] = Math.min(known[i + 1], after);
-      continue;
-    }
-    const targets = code === (BPF_JMP | BPF_JA) ? [i + 1 + prog[4 * i + 3]] : [i + 1 + prog[4 * i + 1], i + 1 + prog[4 * i + 2]];
-    for (const t of targets) {
-      if (t <= i || t >= n) throw new Error('jit: program not validated'); // validateProgram guarantees it
-      reachable[t] = 1;
-      known[t] = Math.min(known[t], after);
-      if (t !== i + 1) label[t] = 1;
-    }
-  }
+  const { reachable, label, memUsed, known } = analyze(prog);
   const out: string[] = [];
   out.push('"use strict";let A=0,X=0,P=0;');
   for (let k = 0; k < 16; k++) if (memUsed[k]) out.push(`let m${k}=0;`);
@@ -261,9 +284,7 @@ export function compileProgram(prog: Uint32Array): CompiledFilter {
     reason,
   });
   if (backward) return viaInterpreter('backward jumps');
-  let labels = 0;
-  for (let i = 0; i < copy.length; i += 4) if (bpfClass(copy[i]) === BPF_JMP) labels++;
-  if (labels > MAX_JIT_LABELS) return viaInterpreter(`more than ${MAX_JIT_LABELS} jumps`);
+  if (analyze(copy).labels > MAX_JIT_LABELS) return viaInterpreter(`more than ${MAX_JIT_LABELS} jump targets`);
   const body = generateSource(copy);
   try {
     // eslint-disable-next-line @typescript-eslint/no-implied-eval

@@ -6,6 +6,12 @@ import * as fs from 'node:fs';
 const HEX = '0123456789abcdef';
 const HEXB = new Uint8Array(16);
 for (let i = 0; i < 16; i++) HEXB[i] = HEX.charCodeAt(i);
+/** "00".."99" as 200 bytes, for u32dec(). */
+const DIGIT_PAIRS = new Uint8Array(200);
+for (let i = 0; i < 100; i++) {
+  DIGIT_PAIRS[2 * i] = 48 + Math.floor(i / 10);
+  DIGIT_PAIRS[2 * i + 1] = 48 + (i % 10);
+}
 
 /** Thrown (once) when the reader of our output went away (EPIPE): stop quietly, as tcpdump does. */
 export class OutputClosed extends Error {
@@ -225,6 +231,57 @@ export class OutBuf {
       o[p++] = c >= 0x20 && c < 0x7f ? c : 46;
     }
     this.pos = p;
+  }
+
+  /**
+   * Writes an unsigned 32-bit integer (0 .. 2^32-1) in decimal, two digits per step from a
+   * table: the printers' hot path (ports, lengths, sequence numbers, address octets).
+   */
+  u32dec(v: number): void {
+    if (this.pos + 10 > this.buf.length) this.flush();
+    const b = this.buf;
+    let p = this.pos;
+    if (v < 10) {
+      b[p] = 48 + v;
+      this.pos = p + 1;
+      return;
+    }
+    const n =
+      v < 100 ? 2 : v < 1000 ? 3 : v < 10000 ? 4 : v < 100000 ? 5 : v < 1000000 ? 6 : v < 10000000 ? 7 : v < 100000000 ? 8 : v < 1000000000 ? 9 : 10;
+    p += n;
+    this.pos = p;
+    if (v >= 0x80000000) {
+      const q = Math.floor(v / 100);
+      const r = (v - q * 100) * 2;
+      b[--p] = DIGIT_PAIRS[r + 1];
+      b[--p] = DIGIT_PAIRS[r];
+      v = q;
+    }
+    while (v >= 100) {
+      const q = (v / 100) | 0;
+      const r = (v - q * 100) * 2;
+      b[--p] = DIGIT_PAIRS[r + 1];
+      b[--p] = DIGIT_PAIRS[r];
+      v = q;
+    }
+    if (v >= 10) {
+      b[--p] = DIGIT_PAIRS[v * 2 + 1];
+      b[--p] = DIGIT_PAIRS[v * 2];
+    } else b[--p] = 48 + v;
+  }
+
+  /** Writes v (0 .. 2^32-1) in decimal, left-padded with zeros to `width` (at most 10) digits. */
+  u32pad(v: number, width: number): void {
+    if (this.pos + 10 > this.buf.length) this.flush();
+    const b = this.buf;
+    const start = this.pos;
+    this.u32dec(v);
+    const n = this.pos - start;
+    if (n >= width) return;
+    const shift = width - n;
+    for (let i = n - 1; i >= 0; i--) b[start + shift + i] = b[start + i];
+    for (let i = 0; i < shift; i++) b[start + i] = 48;
+    this.pos = start + width;
   }
 
   /**

@@ -174,9 +174,9 @@ export class TcpdumpLinePrinter implements PacketSink {
         break;
       default:
         out.ascii('[unsupported link-type ');
-        out.dec(p.linkType);
+        out.u32dec(p.linkType);
         out.ascii('], length ');
-        out.dec(wire);
+        out.u32dec(wire);
         hdrlen = 0;
         break;
     }
@@ -208,9 +208,9 @@ export class TcpdumpLinePrinter implements PacketSink {
       if (len === 0) out.ascii(' len==0');
       else {
         out.ascii(' len(');
-        out.dec(len);
+        out.u32dec(len);
         out.ascii(') < caplen(');
-        out.dec(caplen);
+        out.u32dec(caplen);
         out.byte(41);
       }
     }
@@ -218,13 +218,13 @@ export class TcpdumpLinePrinter implements PacketSink {
       out.ascii(first ? '[Invalid header:' : ',');
       first = false;
       out.ascii(' caplen(');
-      out.dec(caplen);
+      out.u32dec(caplen);
       out.ascii(') > 262144');
     }
     if (len > MAXIMUM_SNAPLEN) {
       out.ascii(first ? '[Invalid header:' : ',');
       out.ascii(' len(');
-      out.dec(len);
+      out.u32dec(len);
       out.ascii(') > 262144');
     }
     out.ascii(']\n');
@@ -342,6 +342,18 @@ export class TcpdumpLinePrinter implements PacketSink {
     }
   }
 
+  /** Dotted-quad IPv4 address (OutBuf.ipv4 with the table-driven decimal writer). */
+  private ipv4(a: number): void {
+    const out = this.out;
+    out.u32dec(a >>> 24);
+    out.byte(46);
+    out.u32dec((a >>> 16) & 255);
+    out.byte(46);
+    out.u32dec((a >>> 8) & 255);
+    out.byte(46);
+    out.u32dec(a & 255);
+  }
+
   private hex4(v: number): void {
     this.out.hex2(v >> 8);
     this.out.hex2(v & 0xff);
@@ -349,7 +361,7 @@ export class TcpdumpLinePrinter implements PacketSink {
 
   private lengthColon(len: number): void {
     this.out.ascii(', length ');
-    this.out.dec(len);
+    this.out.u32dec(len);
     this.out.ascii(': ');
   }
 
@@ -464,9 +476,9 @@ export class TcpdumpLinePrinter implements PacketSink {
           printedLength = true;
         } else out.ascii(', ');
         out.ascii('vlan ');
-        out.dec(tag & 0xfff);
+        out.u32dec(tag & 0xfff);
         out.ascii(', p ');
-        out.dec(tag >> 13);
+        out.u32dec(tag >> 13);
         if (tag & 0x1000) out.ascii(', DEI');
         out.ascii(', ');
       }
@@ -487,7 +499,7 @@ export class TcpdumpLinePrinter implements PacketSink {
         if (!printedLength) this.lengthColon(length);
       }
       out.ascii('LLC, length ');
-      out.dec(length);
+      out.u32dec(length);
       this.defaultPrint(p, caplen);
       return hdrlen;
     }
@@ -513,9 +525,9 @@ export class TcpdumpLinePrinter implements PacketSink {
     const d = this.d;
     const tci = d[p];
     out.ascii('an ');
-    out.dec(tci & 3);
+    out.u32dec(tci & 3);
     out.ascii(', pn ');
-    out.dec(u32(d, p + 2));
+    out.u32dec(u32(d, p + 2));
     out.ascii(', flags ');
     if ((tci & 0x7c) === 0) out.ascii('none');
     if (tci & 0x08) out.byte(69); // E
@@ -525,7 +537,7 @@ export class TcpdumpLinePrinter implements PacketSink {
     if (tci & 0x10) out.byte(66); // B (single copy broadcast)
     if (d[p + 1] !== 0) {
       out.ascii(', sl ');
-      out.dec(d[p + 1] & 0x3f);
+      out.u32dec(d[p + 1] & 0x3f);
     }
     if (tci & 0x20) {
       out.ascii(', sci ');
@@ -580,9 +592,9 @@ export class TcpdumpLinePrinter implements PacketSink {
         if (this.eflag) {
           const tag = u16(d, p);
           out.ascii('vlan ');
-          out.dec(tag & 0xfff);
+          out.u32dec(tag & 0xfff);
           out.ascii(', p ');
-          out.dec(tag >> 13);
+          out.u32dec(tag >> 13);
           if (tag & 0x1000) out.ascii(', DEI');
           out.ascii(', ');
         }
@@ -624,7 +636,7 @@ export class TcpdumpLinePrinter implements PacketSink {
       type = u16(d, off + 14);
     } else {
       out.ascii('ifindex ');
-      out.dec(u32(d, off + 4));
+      out.u32dec(u32(d, off + 4));
       out.byte(32);
       if (d[off + 11] === 6) {
         out.mac(d, off + 12);
@@ -720,12 +732,12 @@ export class TcpdumpLinePrinter implements PacketSink {
       out.ascii('AF ');
       out.ascii(name ?? 'Unknown');
       out.ascii(' (');
-      out.dec(family);
+      out.u32dec(family);
       out.byte(41);
     } else if (name !== undefined) out.ascii(name);
     else {
       out.ascii('Unknown AF ');
-      out.dec(family);
+      out.u32dec(family);
     }
     this.lengthColon(length);
   }
@@ -735,7 +747,7 @@ export class TcpdumpLinePrinter implements PacketSink {
     const out = this.out;
     if (length < 1) {
       out.ascii('truncated-ip ');
-      out.dec(length);
+      out.u32dec(length);
       return;
     }
     if (end - off < 1) {
@@ -747,7 +759,7 @@ export class TcpdumpLinePrinter implements PacketSink {
     else if (v === 0x60) this.ip6(off, length, end);
     else {
       out.ascii('unknown ip ');
-      out.dec(v >> 4);
+      out.u32dec(v >> 4);
     }
   }
 
@@ -769,7 +781,7 @@ export class TcpdumpLinePrinter implements PacketSink {
     if (hrd === 19) {
       // ATM ARP (RFC 2225): a different layout, not printed.
       out.ascii('ARP, ATM, length ');
-      out.dec(length);
+      out.u32dec(length);
       return;
     }
     const sha = off + 8;
@@ -787,11 +799,11 @@ export class TcpdumpLinePrinter implements PacketSink {
       if (hn !== undefined) out.ascii(hn);
       else {
         out.ascii('Unknown Hardware (');
-        out.dec(hrd);
+        out.u32dec(hrd);
         out.byte(41);
       }
       out.ascii(' (len ');
-      out.dec(hln);
+      out.u32dec(hln);
       out.ascii('), ');
       const pn = etherTypeName(pro);
       if (pn !== undefined) out.ascii(pn);
@@ -801,23 +813,23 @@ export class TcpdumpLinePrinter implements PacketSink {
         out.byte(41);
       }
       out.ascii(' (len ');
-      out.dec(pln);
+      out.u32dec(pln);
       out.ascii('), length ');
-      out.dec(length);
+      out.u32dec(length);
       return;
     }
     const on = arpOpName(op);
     if (on !== undefined) out.ascii(on);
     else {
       out.ascii('Unknown (');
-      out.dec(op);
+      out.u32dec(op);
       out.byte(41);
     }
     out.byte(32);
     switch (op) {
       case 1: {
         out.ascii('who-has ');
-        out.ipv4(u32(d, tpa));
+        this.ipv4(u32(d, tpa));
         let nonzero = false;
         for (let i = 0; i < hln; i++) if (d[tha + i] !== 0) nonzero = true;
         if (nonzero) {
@@ -826,11 +838,11 @@ export class TcpdumpLinePrinter implements PacketSink {
           out.byte(41);
         }
         out.ascii(' tell ');
-        out.ipv4(u32(d, spa));
+        this.ipv4(u32(d, spa));
         break;
       }
       case 2:
-        out.ipv4(u32(d, spa));
+        this.ipv4(u32(d, spa));
         out.ascii(' is-at ');
         this.linkAddr(sha, hln);
         break;
@@ -844,12 +856,12 @@ export class TcpdumpLinePrinter implements PacketSink {
       case 4:
         this.linkAddr(tha, hln);
         out.ascii(' at ');
-        out.ipv4(u32(d, tpa));
+        this.ipv4(u32(d, tpa));
         break;
       case 9:
         this.linkAddr(sha, hln);
         out.ascii(' at ');
-        out.ipv4(u32(d, spa));
+        this.ipv4(u32(d, spa));
         break;
       default:
         // ND_DEFAULTPRINT without the -q/-x check of the link printers
@@ -857,7 +869,7 @@ export class TcpdumpLinePrinter implements PacketSink {
         return;
     }
     out.ascii(', length ');
-    out.dec(length);
+    out.u32dec(length);
   }
 
   /** linkaddr_string(): MAC form for 6 bytes, else hex bytes joined by ':'. */
@@ -878,16 +890,16 @@ export class TcpdumpLinePrinter implements PacketSink {
   private addrs4(ip: number, withPorts: boolean, sport: number, dport: number): void {
     const out = this.out;
     const d = this.d;
-    out.ipv4(u32(d, ip + 12));
+    this.ipv4(u32(d, ip + 12));
     if (withPorts) {
       out.byte(46);
-      out.dec(sport);
+      out.u32dec(sport);
     }
     out.ascii(' > ');
-    out.ipv4(u32(d, ip + 16));
+    this.ipv4(u32(d, ip + 16));
     if (withPorts) {
       out.byte(46);
-      out.dec(dport);
+      out.u32dec(dport);
     }
     out.ascii(': ');
   }
@@ -897,13 +909,13 @@ export class TcpdumpLinePrinter implements PacketSink {
     out.ipv6(this.d, ip + 8);
     if (withPorts) {
       out.byte(46);
-      out.dec(sport);
+      out.u32dec(sport);
     }
     out.ascii(' > ');
     out.ipv6(this.d, ip + 24);
     if (withPorts) {
       out.byte(46);
-      out.dec(dport);
+      out.u32dec(dport);
     }
     out.ascii(': ');
   }
@@ -921,7 +933,7 @@ export class TcpdumpLinePrinter implements PacketSink {
       if (v === 6) out.ascii('IP6, wrong link-layer encapsulation');
       else {
         out.ascii('IP');
-        out.dec(v);
+        out.u32dec(v);
       }
       out.ascii(' (invalid)');
       return;
@@ -933,24 +945,24 @@ export class TcpdumpLinePrinter implements PacketSink {
     }
     if (length < 20) {
       out.ascii('truncated-ip ');
-      out.dec(length);
+      out.u32dec(length);
       return;
     }
     const hlen = (d[off] & 15) * 4;
     if (hlen < 20) {
       out.ascii('bad-hlen ');
-      out.dec(hlen);
+      out.u32dec(hlen);
       return;
     }
     let len = u16(d, off + 2);
     if (length < len) {
       out.ascii('truncated-ip - ');
-      out.dec(len - length);
+      out.u32dec(len - length);
       out.ascii(' bytes missing! ');
     }
     if (len < hlen) {
       out.ascii('bad-len ');
-      out.dec(len);
+      out.u32dec(len);
       return;
     }
     if (off + len < end) end = off + len;
@@ -963,20 +975,20 @@ export class TcpdumpLinePrinter implements PacketSink {
       }
       if (end - off < hlen) {
         out.ascii(' [remaining caplen(');
-        out.dec(end - off);
+        out.u32dec(end - off);
         out.ascii(') < header length(');
-        out.dec(hlen);
+        out.u32dec(hlen);
         out.ascii(')]');
         this.truncJ('ip');
         return;
       }
       this.demux(off + hlen, len, 4, fragOff & 0x2000 ? 1 : 0, proto, off, end);
     } else {
-      out.ipv4(u32(d, off + 12));
+      this.ipv4(u32(d, off + 12));
       out.ascii(' > ');
-      out.ipv4(u32(d, off + 16));
+      this.ipv4(u32(d, off + 16));
       out.ascii(': ip-proto-');
-      out.dec(proto);
+      out.u32dec(proto);
     }
   }
 
@@ -1032,7 +1044,7 @@ export class TcpdumpLinePrinter implements PacketSink {
         out.ascii(',seq=0x');
         out.hex(u32(d, bp + 4));
         out.ascii('), length ');
-        out.dec(length);
+        out.u32dec(length);
         return;
       case 2: // IGMP: -q prints the name only
         if (this.qflag && ver === 4) {
@@ -1050,9 +1062,9 @@ export class TcpdumpLinePrinter implements PacketSink {
         break;
     }
     out.ascii(' ip-proto-');
-    out.dec(nh);
+    out.u32dec(nh);
     out.byte(32);
-    out.dec(length);
+    out.u32dec(length);
   }
 
   /** ip6_print(). */
@@ -1065,14 +1077,14 @@ export class TcpdumpLinePrinter implements PacketSink {
     }
     if (length < 40) {
       out.ascii('truncated-ip6 ');
-      out.dec(length);
+      out.u32dec(length);
       return;
     }
     if (!this.eflag) out.ascii('IP6 ');
     const v = d[off] >> 4;
     if (v !== 6) {
       out.ascii('version error: ');
-      out.dec(v);
+      out.u32dec(v);
       out.ascii(' != 6');
       return;
     }
@@ -1082,7 +1094,7 @@ export class TcpdumpLinePrinter implements PacketSink {
       len = payloadLen + 40;
       if (length < len) {
         out.ascii('truncated-ip6 - ');
-        out.dec(len - length);
+        out.u32dec(len - length);
         out.ascii(' bytes missing!');
       }
     } else len = length + 40;
@@ -1146,9 +1158,9 @@ export class TcpdumpLinePrinter implements PacketSink {
           }
           const fo = u16(d, cp + 2) & 0xfff8;
           out.ascii('frag (');
-          out.dec(fo);
+          out.u32dec(fo);
           out.byte(124);
-          out.dec((40 + u16(d, off + 4) - (cp - off) - 8) >>> 0);
+          out.u32dec((40 + u16(d, off + 4) - (cp - off) - 8) >>> 0);
           out.byte(41);
           if (fo !== 0) return;
           out.byte(32);
@@ -1178,7 +1190,7 @@ export class TcpdumpLinePrinter implements PacketSink {
             }
             if (length < len) {
               out.ascii('truncated-ip6 - ');
-              out.dec(len - length);
+              out.u32dec(len - length);
               out.ascii(' bytes missing!');
             }
             end = Math.min(end, off + len);
@@ -1257,15 +1269,15 @@ export class TcpdumpLinePrinter implements PacketSink {
     if (end - cp < 2) return this.rt6Trunc();
     const len = d[cp + 1];
     out.ascii(' (len=');
-    out.dec(len);
+    out.u32dec(len);
     if (end - cp < 3) return this.rt6Trunc();
     const type = d[cp + 2];
     out.ascii(', type=');
-    out.dec(type);
+    out.u32dec(type);
     if (type === 0) out.ascii(' [Deprecated]');
     if (end - cp < 4) return this.rt6Trunc();
     out.ascii(', segleft=');
-    out.dec(d[cp + 3]);
+    out.u32dec(d[cp + 3]);
     if (type === 0 || type === 2) {
       if (end - cp < 8) return this.rt6Trunc();
       const rsv = u32(d, cp + 4);
@@ -1275,7 +1287,7 @@ export class TcpdumpLinePrinter implements PacketSink {
       }
       if (len % 2 === 1) {
         out.ascii(' [invalid length ');
-        out.dec(len);
+        out.u32dec(len);
         out.ascii('] (invalid)');
         return -1;
       }
@@ -1283,7 +1295,7 @@ export class TcpdumpLinePrinter implements PacketSink {
       for (let i = 0; i < len >> 1; i++) {
         if (end - p < 16) return this.rt6Trunc();
         out.ascii(', [');
-        out.dec(i);
+        out.u32dec(i);
         out.byte(93);
         out.ipv6(d, p);
         p += 16;
@@ -1295,7 +1307,7 @@ export class TcpdumpLinePrinter implements PacketSink {
       if (end - cp < 8) return this.rt6Trunc();
       const last = d[cp + 4];
       out.ascii(', last-entry=');
-      out.dec(last);
+      out.u32dec(last);
       if (d[cp + 5] !== 0) {
         out.ascii(', flags=0x');
         out.hex(d[cp + 5]);
@@ -1306,7 +1318,7 @@ export class TcpdumpLinePrinter implements PacketSink {
       for (let i = 0; i <= last; i++) {
         if (end - p < 16) return this.rt6Trunc();
         out.ascii(', [');
-        out.dec(i);
+        out.u32dec(i);
         out.byte(93);
         out.ipv6(d, p);
         p += 16;
@@ -1332,10 +1344,10 @@ export class TcpdumpLinePrinter implements PacketSink {
     if (end - bp < 4) {
       // no destination port: addresses only, then the truncation mark
       if (ver === 6) out.ipv6(d, iph + 8);
-      else out.ipv4(u32(d, iph + 12));
+      else this.ipv4(u32(d, iph + 12));
       out.ascii(' > ');
       if (ver === 6) out.ipv6(d, iph + 24);
-      else out.ipv4(u32(d, iph + 16));
+      else this.ipv4(u32(d, iph + 16));
       out.byte(58);
       this.trunc('tcp');
       return;
@@ -1347,9 +1359,9 @@ export class TcpdumpLinePrinter implements PacketSink {
       if (ver === 6) this.addrs6(iph, true, sport, dport);
       else this.addrs4(iph, true, sport, dport);
     } else {
-      out.dec(sport);
+      out.u32dec(sport);
       out.ascii(' > ');
-      out.dec(dport);
+      out.u32dec(dport);
       out.ascii(': ');
     }
     if (end - bp < 20) {
@@ -1359,15 +1371,15 @@ export class TcpdumpLinePrinter implements PacketSink {
     let hlen = (d[bp + 12] >> 4) * 4;
     if (hlen < 20) {
       out.ascii(' tcp ');
-      out.dec((length - hlen) >>> 0);
+      out.u32dec((length - hlen) >>> 0);
       out.ascii(' [bad hdr length ');
-      out.dec(hlen);
+      out.u32dec(hlen);
       out.ascii(' - too short, < 20]');
       return;
     }
     if (this.qflag) {
       out.ascii('tcp ');
-      out.dec((length - hlen) >>> 0);
+      out.u32dec((length - hlen) >>> 0);
       if (hlen > length) this.badHdrLong(hlen, length);
       return;
     }
@@ -1416,33 +1428,33 @@ export class TcpdumpLinePrinter implements PacketSink {
     length -= hlen;
     if (this.opts.verbose > 1 || length > 0 || flags & (TH_SYN | TH_FIN | TH_RST)) {
       out.ascii(', seq ');
-      out.dec(seq);
+      out.u32dec(seq);
       if (length > 0) {
         out.byte(58);
-        out.dec((seq + length) >>> 0);
+        out.u32dec((seq + length) >>> 0);
       }
     }
     if (flags & TH_ACK) {
       out.ascii(', ack ');
-      out.dec(ack);
+      out.u32dec(ack);
     }
     out.ascii(', win ');
-    out.dec(win);
+    out.u32dec(win);
     if (flags & TH_URG) {
       out.ascii(', urg ');
-      out.dec(urp);
+      out.u32dec(urp);
     }
     if (hlen > 20 && !this.tcpOptions(bp + 20, hlen - 20, end, flags, rev, thseq, thack)) return;
     out.ascii(', length ');
-    out.dec(length);
+    out.u32dec(length);
   }
 
   private badHdrLong(hlen: number, length: number): void {
     const out = this.out;
     out.ascii(' [bad hdr length ');
-    out.dec(hlen);
+    out.u32dec(hlen);
     out.ascii(' - too long, > ');
-    out.dec(length);
+    out.u32dec(length);
     out.byte(93);
   }
 
@@ -1485,7 +1497,7 @@ export class TcpdumpLinePrinter implements PacketSink {
       if (name !== undefined) out.ascii(name);
       else {
         out.ascii('unknown-');
-        out.dec(opt);
+        out.u32dec(opt);
       }
       switch (opt) {
         case 2: // mss
@@ -1493,21 +1505,21 @@ export class TcpdumpLinePrinter implements PacketSink {
           if (datalen > hlen) return this.badOpt(first);
           if (end - cp < 2) return this.optTrunc(first);
           out.byte(32);
-          out.dec(u16(d, cp));
+          out.u32dec(u16(d, cp));
           break;
         case 3: // wscale
           datalen = 1;
           if (datalen > hlen) return this.badOpt(first);
           if (end - cp < 1) return this.optTrunc(first);
           out.byte(32);
-          out.dec(d[cp]);
+          out.u32dec(d[cp]);
           break;
         case 5: // sack
           datalen = len - 2;
           if (datalen % 8 !== 0) out.ascii(' invalid sack');
           else {
             out.byte(32);
-            out.dec(datalen / 8);
+            out.u32dec(datalen / 8);
             out.byte(32);
             for (let i = 0; i < datalen; i += 8) {
               if (i + 4 > hlen) return this.badOpt(first);
@@ -1524,9 +1536,9 @@ export class TcpdumpLinePrinter implements PacketSink {
                 e = (e - thack) >>> 0;
               }
               out.byte(123);
-              out.dec(s);
+              out.u32dec(s);
               out.byte(58);
-              out.dec(e);
+              out.u32dec(e);
               out.byte(125);
             }
           }
@@ -1540,16 +1552,16 @@ export class TcpdumpLinePrinter implements PacketSink {
           if (datalen > hlen) return this.badOpt(first);
           if (end - cp < 4) return this.optTrunc(first);
           out.byte(32);
-          out.dec(u32(d, cp));
+          out.u32dec(u32(d, cp));
           break;
         case 8: // timestamps
           datalen = 8;
           if (datalen > hlen) return this.badOpt(first);
           if (end - cp < 8) return this.optTrunc(first);
           out.ascii(' val ');
-          out.dec(u32(d, cp));
+          out.u32dec(u32(d, cp));
           out.ascii(' ecr ');
-          out.dec(u32(d, cp + 4));
+          out.u32dec(u32(d, cp + 4));
           break;
         case 19: // md5 signature: tcpdump built with libcrypto cannot check it without a secret
           datalen = 16;
@@ -1565,7 +1577,7 @@ export class TcpdumpLinePrinter implements PacketSink {
           out.ascii(' cap ');
           out.hex2(d[cp]);
           out.ascii(' id ');
-          out.dec(d[cp + 1]);
+          out.u32dec(d[cp + 1]);
           break;
         case 29: // tcp-ao
           datalen = len - 2;
@@ -1574,11 +1586,11 @@ export class TcpdumpLinePrinter implements PacketSink {
             if (1 > hlen) return this.badOpt(first);
             if (end - cp < 1) return this.optTrunc(first);
             out.ascii(' keyid ');
-            out.dec(d[cp]);
+            out.u32dec(d[cp]);
             if (2 > hlen) return this.badOpt(first);
             if (end - cp < 2) return this.optTrunc(first);
             out.ascii(' rnextkeyid ');
-            out.dec(d[cp + 1]);
+            out.u32dec(d[cp + 1]);
             if (datalen > 2) {
               out.ascii(' mac 0x');
               for (let i = 2; i < datalen; i++) {
@@ -1603,7 +1615,7 @@ export class TcpdumpLinePrinter implements PacketSink {
           out.hex(uto);
           uto = uto & 1 ? (uto >> 1) * 60 : uto >> 1;
           out.byte(32);
-          out.dec(uto);
+          out.u32dec(uto);
           break;
         }
         case 30: // mptcp
@@ -1648,7 +1660,7 @@ export class TcpdumpLinePrinter implements PacketSink {
       if (opt !== 0 && opt !== 1) datalen++;
       if (datalen !== len) {
         out.ascii('[len ');
-        out.dec(len);
+        out.u32dec(len);
         out.byte(93);
       }
       first = false;
@@ -1667,7 +1679,7 @@ export class TcpdumpLinePrinter implements PacketSink {
     let sub = d[o + 2] >> 4;
     if (sub > 8) sub = 8;
     out.byte(32);
-    out.dec(len);
+    out.u32dec(len);
     out.byte(32);
     out.ascii(MPTCP_SUBTYPES[sub]);
     switch (sub) {
@@ -1679,12 +1691,12 @@ export class TcpdumpLinePrinter implements PacketSink {
         const version = d[o + 2] & 0xf;
         if (version > 1) {
           out.ascii(' Unknown Version (');
-          out.dec(version);
+          out.u32dec(version);
           out.byte(41);
           return true;
         }
         out.ascii(' v');
-        out.dec(version);
+        out.u32dec(version);
         if (d[o + 3] & 0x80) out.ascii(' csum');
         if (len === 12 || len >= 20) {
           out.ascii(' {0x');
@@ -1705,7 +1717,7 @@ export class TcpdumpLinePrinter implements PacketSink {
         if (len !== 24) {
           if (d[o + 2] & 1) out.ascii(' backup');
           out.ascii(' id ');
-          out.dec(d[o + 3]);
+          out.u32dec(d[o + 3]);
         }
         if (len === 12) {
           out.ascii(' token 0x');
@@ -1739,7 +1751,7 @@ export class TcpdumpLinePrinter implements PacketSink {
             left -= 8;
           } else {
             if (left < 4) return false;
-            out.dec(u32(d, p));
+            out.u32dec(u32(d, p));
             p += 4;
             left -= 4;
           }
@@ -1753,18 +1765,18 @@ export class TcpdumpLinePrinter implements PacketSink {
             left -= 8;
           } else {
             if (left < 4) return false;
-            out.dec(u32(d, p));
+            out.u32dec(u32(d, p));
             p += 4;
             left -= 4;
           }
           if (left < 4) return false;
           out.ascii(' subseq ');
-          out.dec(u32(d, p));
+          out.u32dec(u32(d, p));
           p += 4;
           left -= 4;
           if (left < 2) return false;
           out.ascii(' len ');
-          out.dec(u16(d, p));
+          out.u32dec(u16(d, p));
           p += 2;
           left -= 2;
           if (left >= 2) {
@@ -1781,13 +1793,13 @@ export class TcpdumpLinePrinter implements PacketSink {
         const e = d[o + 2] & 0xf;
         out.ascii(e === 6 ? ' v0-ip6' : e === 4 ? ' v0-ip4' : e === 1 ? ' v1-echo' : e === 0 ? ' v1' : ' [bad version/echo]');
         out.ascii(' id ');
-        out.dec(d[o + 3]);
+        out.u32dec(d[o + 3]);
         out.byte(32);
         if (len <= 18) {
-          out.ipv4(u32(d, o + 4));
+          this.ipv4(u32(d, o + 4));
           if (len === 10 || len === 18) {
             out.byte(58);
-            out.dec(u16(d, o + 8));
+            out.u32dec(u16(d, o + 8));
           }
           if (len === 16 || len === 18) {
             out.ascii(' hmac 0x');
@@ -1797,7 +1809,7 @@ export class TcpdumpLinePrinter implements PacketSink {
           out.ipv6(d, o + 4);
           if (len === 22 || len === 30) {
             out.byte(58);
-            out.dec(u16(d, o + 20));
+            out.u32dec(u16(d, o + 20));
           }
           if (len === 28 || len === 30) {
             out.ascii(' hmac 0x');
@@ -1812,7 +1824,7 @@ export class TcpdumpLinePrinter implements PacketSink {
         out.ascii(' id');
         for (let i = 3; i < len; i++) {
           out.byte(32);
-          out.dec(d[o + i]);
+          out.u32dec(d[o + i]);
         }
         return true;
       case 5:
@@ -1821,7 +1833,7 @@ export class TcpdumpLinePrinter implements PacketSink {
         out.ascii(d[o + 2] & 1 ? ' backup' : ' non-backup');
         if (len === 4) {
           out.ascii(' id ');
-          out.dec(d[o + 3]);
+          out.u32dec(d[o + 3]);
         }
         return true;
       case 6:
@@ -1923,7 +1935,7 @@ export class TcpdumpLinePrinter implements PacketSink {
     if (length < 8) {
       this.udpAddrs(iph, ver, sport, dport);
       out.ascii('truncated-udp ');
-      out.dec(length);
+      out.u32dec(length);
       return;
     }
     if (end - bp < 6) {
@@ -1936,7 +1948,7 @@ export class TcpdumpLinePrinter implements PacketSink {
     if (ulen < 8) {
       this.udpAddrs(iph, ver, sport, dport);
       out.ascii('truncated-udplength ');
-      out.dec(ulen);
+      out.u32dec(ulen);
       return;
     }
     ulen -= 8;
@@ -1950,12 +1962,12 @@ export class TcpdumpLinePrinter implements PacketSink {
     this.udpAddrs(iph, ver, sport, dport);
     if (ulen > length && !fragmented) {
       out.ascii('UDP, bad length ');
-      out.dec(ulen);
+      out.u32dec(ulen);
       out.ascii(' > ');
-      out.dec(length);
+      out.u32dec(length);
     } else {
       out.ascii('UDP, length ');
-      out.dec(ulen);
+      out.u32dec(ulen);
     }
   }
 
@@ -1967,9 +1979,9 @@ export class TcpdumpLinePrinter implements PacketSink {
       if (ver === 6) this.addrs6(iph, sport >= 0, sport, dport);
       else this.addrs4(iph, sport >= 0, sport, dport);
     } else if (sport >= 0) {
-      out.dec(sport);
+      out.u32dec(sport);
       out.ascii(' > ');
-      out.dec(dport);
+      out.u32dec(dport);
       out.ascii(': ');
     }
   }
@@ -1991,9 +2003,9 @@ export class TcpdumpLinePrinter implements PacketSink {
       case 8:
         if (avail < 8) return this.icmpTrunc(mark);
         out.ascii(type === 8 ? 'echo request, id ' : 'echo reply, id ');
-        out.dec(u16(d, bp + 4));
+        out.u32dec(u16(d, bp + 4));
         out.ascii(', seq ');
-        out.dec(u16(d, bp + 6));
+        out.u32dec(u16(d, bp + 6));
         break;
       case 3:
         switch (code) {
@@ -2001,14 +2013,14 @@ export class TcpdumpLinePrinter implements PacketSink {
           case 1:
             if (avail < 28) return this.icmpTrunc(mark);
             out.ascii(code === 0 ? 'net ' : 'host ');
-            out.ipv4(u32(d, oip + 16));
+            this.ipv4(u32(d, oip + 16));
             out.ascii(' unreachable');
             break;
           case 2:
             if (avail < 28) return this.icmpTrunc(mark);
-            out.ipv4(u32(d, oip + 16));
+            this.ipv4(u32(d, oip + 16));
             out.ascii(' protocol ');
-            out.dec(d[oip + 9]);
+            out.u32dec(d[oip + 9]);
             out.ascii(' unreachable');
             break;
           case 3: {
@@ -2018,15 +2030,15 @@ export class TcpdumpLinePrinter implements PacketSink {
             const dport = u16(d, oip + hl + 2);
             const p = d[oip + 9];
             if (avail < 28) return this.icmpTrunc(mark);
-            out.ipv4(u32(d, oip + 16));
+            this.ipv4(u32(d, oip + 16));
             if (p === IPPROTO_TCP || p === IPPROTO_UDP) {
               out.ascii(p === IPPROTO_TCP ? ' tcp port ' : ' udp port ');
-              out.dec(dport);
+              out.u32dec(dport);
             } else {
               out.ascii(' protocol ');
-              out.dec(p);
+              out.u32dec(p);
               out.ascii(' port ');
-              out.dec(dport);
+              out.u32dec(dport);
             }
             out.ascii(' unreachable');
             break;
@@ -2035,11 +2047,11 @@ export class TcpdumpLinePrinter implements PacketSink {
             if (avail < 8) return this.icmpTrunc(mark);
             const mtu = u16(d, bp + 6);
             if (avail < 28) return this.icmpTrunc(mark);
-            out.ipv4(u32(d, oip + 16));
+            this.ipv4(u32(d, oip + 16));
             out.ascii(' unreachable - need to frag');
             if (mtu) {
               out.ascii(' (mtu ');
-              out.dec(mtu);
+              out.u32dec(mtu);
               out.byte(41);
             }
             break;
@@ -2049,12 +2061,12 @@ export class TcpdumpLinePrinter implements PacketSink {
             const t = icmpUnreachText(code);
             if (t !== undefined) {
               out.ascii(t[0]);
-              out.ipv4(u32(d, oip + 16));
+              this.ipv4(u32(d, oip + 16));
               out.ascii(t[1]);
             } else {
-              out.ipv4(u32(d, oip + 16));
+              this.ipv4(u32(d, oip + 16));
               out.ascii(' unreachable - #');
-              out.dec(code);
+              out.u32dec(code);
             }
             break;
           }
@@ -2064,16 +2076,16 @@ export class TcpdumpLinePrinter implements PacketSink {
         if (avail < 28) return this.icmpTrunc(mark);
         if (code <= 3) {
           out.ascii(code >= 2 ? 'redirect-tos ' : 'redirect ');
-          out.ipv4(u32(d, oip + 16));
+          this.ipv4(u32(d, oip + 16));
           out.ascii(code & 1 ? ' to host ' : ' to net ');
         } else {
           out.ascii('redirect-#');
-          out.dec(code);
+          out.u32dec(code);
           out.byte(32);
-          out.ipv4(u32(d, oip + 16));
+          this.ipv4(u32(d, oip + 16));
           out.ascii(' to ');
         }
-        out.ipv4(u32(d, bp + 4));
+        this.ipv4(u32(d, bp + 4));
         break;
       case 11:
         if (avail < 28) return this.icmpTrunc(mark);
@@ -2081,17 +2093,17 @@ export class TcpdumpLinePrinter implements PacketSink {
         else if (code === 1) out.ascii('ip reassembly time exceeded');
         else {
           out.ascii('time exceeded-#');
-          out.dec(code);
+          out.u32dec(code);
         }
         break;
       case 12:
         if (code) {
           out.ascii('parameter problem - code ');
-          out.dec(code);
+          out.u32dec(code);
         } else {
           if (avail < 5) return this.icmpTrunc(mark);
           out.ascii('parameter problem - octet ');
-          out.dec(d[bp + 4]);
+          out.u32dec(d[bp + 4]);
         }
         break;
       case 18:
@@ -2103,22 +2115,22 @@ export class TcpdumpLinePrinter implements PacketSink {
       case 13:
         if (avail < 8) return this.icmpTrunc(mark);
         out.ascii('time stamp query id ');
-        out.dec(u16(d, bp + 4));
+        out.u32dec(u16(d, bp + 4));
         out.ascii(' seq ');
-        out.dec(u16(d, bp + 6));
+        out.u32dec(u16(d, bp + 6));
         break;
       default: {
         const n = icmpTypeName(type);
         if (n !== undefined) out.ascii(n);
         else {
           out.ascii('type-#');
-          out.dec(type);
+          out.u32dec(type);
         }
         break;
       }
     }
     out.ascii(', length ');
-    out.dec(plen);
+    out.u32dec(plen);
   }
 
   /** A truncated ICMP message: tcpdump printed nothing of it yet (it formats into a buffer). */
@@ -2143,7 +2155,7 @@ export class TcpdumpLinePrinter implements PacketSink {
     if (name !== undefined) out.ascii(name);
     else {
       out.ascii('unknown icmp6 type (');
-      out.dec(type);
+      out.u32dec(type);
       out.byte(41);
     }
     if (avail < 2) return this.truncJ('icmp6');
@@ -2156,7 +2168,7 @@ export class TcpdumpLinePrinter implements PacketSink {
         if (cn !== undefined) out.ascii(cn);
         else {
           out.ascii('unknown unreach code (');
-          out.dec(code);
+          out.u32dec(code);
           out.byte(41);
         }
         if (code === 0 || code === 1 || code === 3) {
@@ -2177,12 +2189,12 @@ export class TcpdumpLinePrinter implements PacketSink {
           out.ipv6(d, oip + 24);
           if (this.upperProto === IPPROTO_TCP || this.upperProto === IPPROTO_UDP) {
             out.ascii(this.upperProto === IPPROTO_TCP ? ' tcp port ' : ' udp port ');
-            out.dec(dport);
+            out.u32dec(dport);
           } else {
             out.ascii(' protocol ');
-            out.dec(this.upperProto);
+            out.u32dec(this.upperProto);
             out.ascii(' port ');
-            out.dec(dport);
+            out.u32dec(dport);
             out.ascii(' unreachable');
           }
         } else {
@@ -2194,7 +2206,7 @@ export class TcpdumpLinePrinter implements PacketSink {
       case 2:
         if (avail < 8) return this.truncJ('icmp6');
         out.ascii(', mtu ');
-        out.dec(u32(d, bp + 4));
+        out.u32dec(u32(d, bp + 4));
         break;
       case 3:
         if (code === 0) {
@@ -2204,7 +2216,7 @@ export class TcpdumpLinePrinter implements PacketSink {
         } else if (code === 1) out.ascii(' (reassembly)');
         else {
           out.ascii(', unknown code (');
-          out.dec(code);
+          out.u32dec(code);
           out.byte(41);
         }
         break;
@@ -2226,19 +2238,19 @@ export class TcpdumpLinePrinter implements PacketSink {
             break;
           default:
             out.ascii(', code-#');
-            out.dec(code);
+            out.u32dec(code);
             break;
         }
-        if (code <= 3) out.dec(ptr);
+        if (code <= 3) out.u32dec(ptr);
         break;
       }
       case 128:
       case 129:
         if (avail < 8) return this.truncJ('icmp6');
         out.ascii(', id ');
-        out.dec(u16(d, bp + 4));
+        out.u32dec(u16(d, bp + 4));
         out.ascii(', seq ');
-        out.dec(u16(d, bp + 6));
+        out.u32dec(u16(d, bp + 6));
         break;
       case 133:
       case 134:
@@ -2262,13 +2274,13 @@ export class TcpdumpLinePrinter implements PacketSink {
       case 143:
         if (length < 8) {
           out.ascii(' [invalid len ');
-          out.dec(length);
+          out.u32dec(length);
           out.byte(93);
           return;
         }
         if (avail < 8) return this.truncJ('icmp6');
         out.ascii(', ');
-        out.dec(u16(d, bp + 6));
+        out.u32dec(u16(d, bp + 6));
         out.ascii(' group record(s)');
         break;
       case 144:
@@ -2279,12 +2291,12 @@ export class TcpdumpLinePrinter implements PacketSink {
         break;
       default:
         out.ascii(', length ');
-        out.dec(length);
+        out.u32dec(length);
         this.hexOnly(bp, Math.min(length, avail)); // print_unknown_data()
         return;
     }
     out.ascii(', length ');
-    out.dec(length);
+    out.u32dec(length);
   }
 
   /** Protocol found by the last upperLayer(). */

@@ -21,6 +21,10 @@ export class TimestampPrinter {
   /** Reference for -ttt / -ttttt (tcpdump's tv_ref; unset while both are 0). */
   private refSec = 0;
   private refFrac = 0;
+  /** -tt: the last seconds value and its low 32 bits. */
+  private unixSec = -1;
+  private unixLo = 0;
+  private unixOk = true;
 
   constructor(
     private readonly format: number,
@@ -39,10 +43,15 @@ export class TimestampPrinter {
         return;
       case 2: {
         // tcpdump prints the low 32 bits of the seconds, unsigned, and refuses the top bit.
-        const lo = sec % TWO32;
-        if (lo >= 0x80000000) out.ascii(ERROR_TEXT);
+        if (sec !== this.unixSec) {
+          this.unixSec = sec;
+          const lo = sec % TWO32;
+          this.unixOk = lo < 0x80000000;
+          this.unixLo = lo;
+        }
+        if (!this.unixOk) out.ascii(ERROR_TEXT);
         else {
-          out.dec(lo);
+          out.u32dec(this.unixLo);
           this.frac(out, frac);
         }
         break;
@@ -63,7 +72,7 @@ export class TimestampPrinter {
 
   private frac(out: OutBuf, frac: number): void {
     out.byte(46);
-    out.decPad(frac, this.nano ? 9 : 6);
+    out.u32pad(frac, this.nano ? 9 : 6);
   }
 
   private clock(out: OutBuf, sec: number, frac: number, withDate: boolean): void {
@@ -98,11 +107,11 @@ export class TimestampPrinter {
     if (ds % TWO32 >= 0x80000000) out.ascii(ERROR_TEXT);
     else {
       const s = ds % 86400;
-      out.decPad(Math.floor(s / 3600), 2);
+      out.u32pad(Math.floor(s / 3600), 2);
       out.byte(58);
-      out.decPad(Math.floor((s % 3600) / 60), 2);
+      out.u32pad(Math.floor((s % 3600) / 60), 2);
       out.byte(58);
-      out.decPad(s % 60, 2);
+      out.u32pad(s % 60, 2);
       this.frac(out, df);
     }
     if (this.format === 3) {

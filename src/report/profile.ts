@@ -8,6 +8,7 @@ import { COUNTER_NAMES, type CounterName, type SizeBucket } from '../stats/count
 import { microsToSeconds } from '../stats/time';
 import { serviceOf } from './services';
 import { CaptureError } from '../capture/batch';
+import { mergeServices, type ServiceRow } from '../detect/services';
 
 export const PROFILE_SCHEMA = 'portscope.profile/1';
 
@@ -124,6 +125,8 @@ export interface ProfileDoc {
     top: ProfileFlow[];
   };
   alerts: unknown[];
+  /** Passive service inventory (src/detect/services.ts); absent in profiles made without it. */
+  services?: ServiceRow[];
 }
 
 function generator(): string {
@@ -250,7 +253,8 @@ export function buildProfile(snap: StatsSnapshot, sources: ProfileSource[]): Pro
         duration: r.durationUs / 1e6,
       })),
     },
-    alerts: [],
+    alerts: snap.alerts ?? [],
+    services: snap.services ?? [],
   };
 }
 
@@ -481,5 +485,6 @@ export function mergeProfiles(docs: ProfileDoc[], top = 20): ProfileDoc {
     stationsUntrackedPackets: docs.reduce((a, d) => a + (d.stationsUntrackedPackets ?? 0), 0),
     flows: { ...fl, byProto, byConnState, byTcpState, top: topFlows.slice(0, top) },
     alerts: docs.flatMap((d) => (Array.isArray(d.alerts) ? d.alerts : [])),
+    services: mergeServices(docs.map((d) => (Array.isArray(d.services) ? d.services : []))),
   };
 }

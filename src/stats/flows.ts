@@ -6,6 +6,12 @@
 // (FlowStore). The table is a KeyTable: open addressing, backward-shift deletion, an LRU list;
 // when full, the idlest flow is evicted (counted in `evicted`) to make room.
 //
+// ICMP/ICMPv6 echo request and reply share a flow keyed by the echo identifier (reported as Zeek
+// does: orig_p = 8 / 128, resp_p = 0 / 129); other ICMP messages are keyed by (type, code) in the
+// port fields; other IP protocols by addresses alone. Non-first fragments belong to no flow.
+// History letters: S h A D F R Q as Zeek, T = payload at or below the highest sequence seen
+// (retransmission), W = zero window; no c/g/i (checksums and gaps are not checked).
+//
 // Orig/resp: the sender of the first packet is the originator, except that a first packet that is
 // a TCP SYN-ACK, an ICMP echo reply, or (midstream TCP, UDP) goes from a service-like port to a
 // client-like one (see looksLikeReply) flips the direction (history '^'). conn_state and history follow

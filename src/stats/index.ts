@@ -7,11 +7,14 @@ import { PortStats, type PortRow } from './ports';
 import { HostStats, StationStats, DEFAULT_MAX_HOSTS, DEFAULT_MAX_STATIONS, type HostRow, type StationRow } from './hosts';
 import { FlowTable, type FlowOptions, type FlowSummary } from './flows';
 import { InterfaceCounters, PacketSizes, DEFAULT_MTU, type CountersSnapshot, type SizesSnapshot } from './counters';
+import { SecurityMonitor, type DetectOptions, type ScanAlert, type ServiceRow } from '../detect/index';
 
 export interface StatsOptions extends FlowOptions {
   maxHosts?: number;
   maxStations?: number;
   mtu?: number;
+  /** Service inventory and scan detection (src/detect): on unless false. */
+  detect?: DetectOptions | false;
 }
 
 export interface StatsSnapshot {
@@ -25,6 +28,10 @@ export interface StatsSnapshot {
   stations: StationRow[];
   stationsUntrackedPackets: number;
   flows: FlowSummary;
+  /** Scan alerts so far (src/detect); absent when detection is off. */
+  alerts?: ScanAlert[];
+  /** Passive service inventory (src/detect); absent when detection is off. */
+  services?: ServiceRow[];
 }
 
 export class TrafficStats implements PacketSink {
@@ -34,12 +41,15 @@ export class TrafficStats implements PacketSink {
   readonly flows: FlowTable;
   readonly counters = new InterfaceCounters();
   readonly sizes: PacketSizes;
+  /** Services and scans, sharing the flow table (null when opts.detect is false). */
+  readonly security: SecurityMonitor | null;
 
   constructor(opts: StatsOptions = {}) {
     this.hosts = new HostStats(opts.maxHosts ?? DEFAULT_MAX_HOSTS);
     this.stations = new StationStats(opts.maxStations ?? DEFAULT_MAX_STATIONS);
     this.flows = new FlowTable(opts, this.hosts, this.ports);
     this.sizes = new PacketSizes(opts.mtu ?? DEFAULT_MTU);
+    this.security = opts.detect === false ? null : new SecurityMonitor(this.flows, opts.detect ?? {});
   }
 
   onPacket(p: PacketInfo, data: Uint8Array): void {
@@ -49,7 +59,9 @@ export class TrafficStats implements PacketSink {
     if (p.ipVersion === 0) return;
     this.ports.add(p);
     const flows = this.flows;
+    const before = flows.total;
     const id = flows.add(p, data);
+    if (this.security !== null) this.security.observe(p, data, id, flows.total !== before);
     if (id < 0) {
       this.hosts.addUnflowed(p, data);
       return;
@@ -60,6 +72,12 @@ export class TrafficStats implements PacketSink {
 
   onBatchEnd(): void {
     this.flows.expire();
+    this.security?.onBatchEnd();
+  }
+
+  /** End of input: unanswered probes fail, open scan episodes become final. */
+  finish(): void {
+    this.security?.finish();
   }
 
   /**
@@ -77,6 +95,7 @@ export class TrafficStats implements PacketSink {
       stations: this.stations.snapshot(),
       stationsUntrackedPackets: this.stations.untrackedPackets,
       flows: this.flows.snapshot(),
+      ...(this.security !== null ? { alerts: this.security.alerts(), services: this.security.serviceRows() } : {}),
     };
   }
 }

@@ -6,7 +6,8 @@
 //  - Keys are `keyWords` 32-bit words per id in `keys`; a lookup compares the caller-filled
 //    `probe` words. The caller supplies the hash (the flow table's is symmetric).
 //  - Open addressing with linear probing over a power-of-two slot array at most half full;
-//    deletion by backward shift (no tombstones, so lookups never degrade).
+//    deletion by backward shift (no tombstones, so lookups never degrade). A slot holds the id
+//    and the hash side by side, so a probe reads one cache line before it compares a key.
 //  - A doubly linked LRU list over ids (most recent at the head): `touch` on every use, the
 //    tail is the idlest entry. When the table is full, `insert` evicts the tail (calling
 //    `onEvict(id)` first) unless the table was built without eviction (then it returns -1).
@@ -17,7 +18,7 @@ export class KeyTable {
   readonly keys: Uint32Array;
   readonly probe: Uint32Array;
   readonly hashOf: Uint32Array;
-  private index: Int32Array; // slot -> id + 1, 0 = empty
+  private index: Int32Array; // slot s: [2s] = id + 1 (0 = empty), [2s + 1] = hash
   private mask: number;
   private readonly maxSlots: number;
   /** LRU links (-1 = none). */
@@ -46,7 +47,7 @@ export class KeyTable {
     // caches when there are few entries); it never exceeds half full.
     const initial = Math.min(slots, 4096);
     this.mask = initial - 1;
-    this.index = new Int32Array(initial);
+    this.index = new Int32Array(initial * 2);
     this.keys = new Uint32Array(capacity * keyWords);
     this.probe = new Uint32Array(keyWords);
     this.hashOf = new Uint32Array(capacity);
@@ -68,14 +69,13 @@ export class KeyTable {
     hash = hash & 0x3fffffff; // hashes are 30-bit (small integers in V8)
     let s = hash & mask;
     for (;;) {
-      const e = index[s];
+      const e = index[2 * s];
       if (e === 0) return -1;
-      const id = e - 1;
-      if (this.hashOf[id] === hash) {
-        const base = id * w;
+      if (index[2 * s + 1] === hash) {
+        const base = (e - 1) * w;
         let k = 0;
         while (k < w && keys[base + k] === probe[k]) k++;
-        if (k === w) return id;
+        if (k === w) return e - 1;
       }
       s = (s + 1) & mask;
     }
@@ -94,15 +94,17 @@ export class KeyTable {
       if (this.onEvict !== null) this.onEvict(victim);
       this.remove(victim);
     }
-    if ((this.size + 1) * 2 > this.index.length && this.index.length < this.maxSlots) this.grow();
+    if ((this.size + 1) * 4 > this.index.length && this.index.length < 2 * this.maxSlots) this.grow();
     const id = this.free[--this.freeTop];
     const w = this.keyWords;
     const base = id * w;
     for (let k = 0; k < w; k++) this.keys[base + k] = this.probe[k];
     this.hashOf[id] = hash;
+    const index = this.index;
     let s = hash & this.mask;
-    while (this.index[s] !== 0) s = (s + 1) & this.mask;
-    this.index[s] = id + 1;
+    while (index[2 * s] !== 0) s = (s + 1) & this.mask;
+    index[2 * s] = id + 1;
+    index[2 * s + 1] = hash;
     this.size++;
     // link at head
     this.prev[id] = -1;
@@ -115,13 +117,15 @@ export class KeyTable {
 
   /** Doubles the slot array and re-inserts every entry (amortised: O(1) per insert). */
   private grow(): void {
-    const slots = this.index.length * 2;
-    const index = new Int32Array(slots);
+    const slots = this.index.length; // twice the old slot count
+    const index = new Int32Array(slots * 2);
     const mask = slots - 1;
     for (let id = this.head; id >= 0; id = this.next[id]) {
-      let s = this.hashOf[id] & mask;
-      while (index[s] !== 0) s = (s + 1) & mask;
-      index[s] = id + 1;
+      const h = this.hashOf[id];
+      let s = h & mask;
+      while (index[2 * s] !== 0) s = (s + 1) & mask;
+      index[2 * s] = id + 1;
+      index[2 * s + 1] = h;
     }
     this.index = index;
     this.mask = mask;
@@ -147,22 +151,24 @@ export class KeyTable {
     const mask = this.mask;
     const index = this.index;
     let i = this.hashOf[id] & mask;
-    while (index[i] !== id + 1) i = (i + 1) & mask;
+    while (index[2 * i] !== id + 1) i = (i + 1) & mask;
     // backward-shift deletion
     let j = i;
     for (;;) {
       j = (j + 1) & mask;
-      const e = index[j];
+      const e = index[2 * j];
       if (e === 0) break;
-      const home = this.hashOf[e - 1] & mask;
+      const home = index[2 * j + 1] & mask;
       // Move e back to i unless its home lies cyclically in (i, j].
       const inRange = i <= j ? home > i && home <= j : home > i || home <= j;
       if (!inRange) {
-        index[i] = e;
+        index[2 * i] = e;
+        index[2 * i + 1] = index[2 * j + 1];
         i = j;
       }
     }
-    index[i] = 0;
+    index[2 * i] = 0;
+    index[2 * i + 1] = 0;
     const p = this.prev[id];
     const n = this.next[id];
     if (p >= 0) this.next[p] = n;

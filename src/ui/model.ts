@@ -6,7 +6,14 @@ import type { PacketSink, FilterProvider } from '../pipeline';
 import type { PacketInfo } from '../../decoders/packet-info';
 import type { FilterFn } from '../filter/types';
 import { TrafficStats, type StatsOptions, type StatsSnapshot } from '../stats/index';
-import type { FlowRow } from '../stats/flows';
+import type { FlowRow, FlowSummary } from '../stats/flows';
+import type { SizesSnapshot } from '../stats/counters';
+
+const EMPTY_SIZES: SizesSnapshot = { mtu: 0, bucketWidth: 0, mtuBuckets: [], pow2Buckets: [] };
+const EMPTY_FLOWS: FlowSummary = {
+  capacity: 0, total: 0, active: 0, completed: 0, evicted: 0, expired: 0, reused: 0,
+  byProto: {}, byConnState: {}, byTcpState: {}, top: [],
+};
 
 /** Seconds of history in the throughput chart. */
 export const SERIES_SECONDS = 60;
@@ -51,6 +58,9 @@ export interface DashSnapshot {
   portRates: Map<number, number>;
   /** Active flows (connections view), null when not requested. */
   flows: FlowRow[] | null;
+  /** Hosts and LAN stations tracked (also when their rows were not gathered). */
+  hostCount: number;
+  stationCount: number;
   /** Latest packet time, epoch microseconds (0 before the first packet). */
   nowUs: number;
   alerts: AlertRow[];
@@ -142,9 +152,19 @@ export class TopEngine implements PacketSink {
   private prevStats: TrafficStats | null = null;
   private readonly seriesPkts = new Float64Array(SERIES_SECONDS);
   private readonly seriesBytes = new Float64Array(SERIES_SECONDS);
+  private alerts: AlertRow[] = [];
+  private alertsAt = 0;
 
   constructor(private readonly opts: EngineOptions) {
     this.all = new TrafficStats(opts.stats ?? {});
+  }
+
+  /**
+   * The display filter's sink alone (null without one): a finished file is read again into it,
+   * so a display filter set after the end still shows the whole file.
+   */
+  get displaySink(): PacketSink | null {
+    return this.display;
   }
 
   /** Statistics the views show: the display filter's when one is set. */
@@ -192,37 +212,67 @@ export class TopEngine implements PacketSink {
     return '';
   }
 
-  /** Takes the snapshot the views render (about once a second). */
-  snapshot(meta: Omit<DashMeta, 'displayFilter' | 'displayFilterError'>, wantFlows: boolean): DashSnapshot {
+  /**
+   * Takes the snapshot the views render (about once a second). `view`: only what that view reads
+   * is gathered (the other tables are left empty), or everything with 'all' (text mode, summary).
+   */
+  snapshot(meta: Omit<DashMeta, 'displayFilter' | 'displayFilterError'>, view: number | 'all'): DashSnapshot {
     const st = this.shown;
-    const stats = st.snapshot();
+    const all = view === 'all';
+    // overview 0, ports 1, connections 2, hosts 3, interface 4, sizes 5, alerts 6
+    const need = (...views: number[]) => all || views.includes(view as number);
+    let stats: StatsSnapshot;
+    if (all || view === 6) stats = st.snapshot(false);
+    else {
+      stats = {
+        counters: st.counters.snapshot(),
+        sizes: need(5) ? st.sizes.snapshot() : EMPTY_SIZES,
+        ports: need(0, 1) ? st.ports.snapshot(false) : [],
+        hosts: need(0, 3) ? st.hosts.snapshot(false) : [],
+        hostsUntrackedPackets: st.hosts.untrackedPackets,
+        hostsCapacity: st.hosts.capacity,
+        stations: need(3) ? st.stations.snapshot() : [],
+        stationsUntrackedPackets: st.stations.untrackedPackets,
+        flows: need(2, 4) ? st.flows.snapshot() : EMPTY_FLOWS,
+      };
+    }
     st.counters.perSecond(this.seriesPkts, this.seriesBytes);
     const nowUs = stats.counters.lastUs;
-    // per-port bit rates: bytes since the previous snapshot over the packet time between them
+    // per-port bit rates: bytes since the previous port snapshot over the packet time between them
     const rates = new Map<number, number>();
     if (this.prevStats !== st) {
       this.prevStats = st;
       this.prevPortBytes.fill(0);
       this.prevUs = 0;
     }
-    const dt = (nowUs - this.prevUs) / 1e6;
-    const prev = this.prevPortBytes;
-    for (const r of stats.ports) {
-      const k = (r.proto === 'tcp' ? 0 : 65536) + r.port;
-      if (this.prevUs > 0 && dt > 0) rates.set(k, ((r.bytes - prev[k]) * 8) / dt);
-      else if (this.prevUs > 0) rates.set(k, 0);
-      prev[k] = r.bytes;
+    if (stats.ports.length > 0) {
+      const dt = (nowUs - this.prevUs) / 1e6;
+      const prev = this.prevPortBytes;
+      for (const r of stats.ports) {
+        const k = (r.proto === 'tcp' ? 0 : 65536) + r.port;
+        if (this.prevUs > 0) rates.set(k, dt > 0 ? ((r.bytes - prev[k]) * 8) / dt : 0);
+        prev[k] = r.bytes;
+      }
+      if (nowUs > this.prevUs) this.prevUs = nowUs;
     }
-    if (nowUs > this.prevUs) this.prevUs = nowUs;
+    // alerts: from this snapshot when it is a full one; the overview's recent alerts from a
+    // full snapshot at most every 10 s
+    if (all || view === 6) this.alerts = alertsOf(stats);
+    else if (view === 0 && Date.now() - this.alertsAt > 10_000) {
+      this.alerts = alertsOf(st.snapshot(false));
+      this.alertsAt = Date.now();
+    }
     return {
       meta: { ...meta, displayFilter: this.displayFilter, displayFilterError: this.displayFilterError },
       stats,
       seriesPkts: Float64Array.from(this.seriesPkts),
       seriesBytes: Float64Array.from(this.seriesBytes),
       portRates: rates,
-      flows: wantFlows ? st.flows.activeRows() : null,
+      flows: need(2) ? st.flows.activeRows() : null,
+      hostCount: st.hosts.table.size,
+      stationCount: st.stations.table.size,
       nowUs,
-      alerts: alertsOf(stats),
+      alerts: this.alerts,
     };
   }
 }

@@ -54,8 +54,9 @@ export function renderFlows(s: DashSnapshot, st: ViewState, w: number, h: number
   const rows = sortedFlows(s.flows ? s.flows.slice() : [], sort, s.nowUs);
   const f = s.stats.flows;
   const byP = (k: string) => rows.filter((r) => (k === 'other' ? !['tcp', 'udp', 'icmp', 'icmp6'].includes(r.proto) : k === 'icmp' ? r.proto === 'icmp' || r.proto === 'icmp6' : r.proto === k)).length;
+  const parts = ['tcp', 'udp', 'icmp', 'other'].map((k) => [k, byP(k)] as const).filter(([, n]) => n > 0);
   const title =
-    `Connections ${rows.length} (tcp ${byP('tcp')} udp ${byP('udp')} icmp ${byP('icmp')} other ${byP('other')}) | ` +
+    `Connections ${rows.length}${parts.length > 0 ? ` (${parts.map(([k, n]) => `${k} ${n}`).join(', ')})` : ''} | ` +
     `seen ${f.total} ended ${f.completed} | sort ${sort}`;
   const now = s.nowUs;
   return renderTable(

@@ -47,7 +47,7 @@ function rateLines(s: DashSnapshot, w: number): Line[] {
   out.push(line(clip(`  (${count(f.expired)} idle, ${count(f.evicted)} evicted)`, w)));
   const tcp = Object.entries(f.byTcpState).filter(([, n]) => n > 0);
   if (tcp.length > 0) out.push(line(clip(`TCP: ${tcp.map(([k, n]) => `${k} ${n}`).join(', ')}`, w)));
-  out.push(line(clip(`hosts: ${count(s.stats.hosts.length)}, stations: ${count(s.stats.stations.length)}`, w)));
+  out.push(line(clip(`hosts: ${count(s.hostCount)}, stations: ${count(s.stationCount)}`, w)));
   return out;
 }
 

@@ -5,13 +5,17 @@
 import * as blessed from 'blessed';
 import type { DashSnapshot } from './model';
 import { ViewState, VIEW_COUNT } from './model';
-import { composeScreen, CONNECTIONS_VIEW, HEADER_LINES, FOOTER_LINES } from './views';
+import { composeScreen, HEADER_LINES, FOOTER_LINES } from './views';
 import { VIEW_SORTS } from './views-meta';
 import type { Glyphs, Line } from './text';
 
 export interface ScreenHooks {
-  /** A fresh snapshot (the connections view needs the active flows). */
-  snapshot(wantFlows: boolean): DashSnapshot;
+  /** A fresh snapshot of what view `view` reads. */
+  snapshot(view: number): DashSnapshot;
+  /** No more packets can come (the file ended, the capture stopped): snapshots stop changing. */
+  idle(): boolean;
+  /** The same snapshot with its wall-clock fields (elapsed, paused) brought up to date. */
+  restamp(s: DashSnapshot): DashSnapshot;
   /** Sets the display filter; returns the error text or ''. */
   setDisplayFilter(expr: string): string;
   /** Current display filter text (to edit). */
@@ -61,6 +65,8 @@ export class Dashboard {
   private paused = false;
   private total = 0;
   private destroyed = false;
+  /** The snapshot was taken when idle: it is final (only its clock needs updating). */
+  private snapFinal = false;
 
   constructor(
     private readonly hooks: ScreenHooks,
@@ -90,11 +96,19 @@ export class Dashboard {
     this.timer = setInterval(() => this.refresh(), this.opts.refreshMs);
   }
 
-  /** A fresh snapshot (unless paused) and a redraw. */
-  refresh(): void {
+  /** A fresh snapshot (unless paused, or final already) and a redraw. */
+  refresh(force = false): void {
     if (this.destroyed) return;
-    if (!this.paused || this.snap === null) this.snap = this.hooks.snapshot(this.state.view === CONNECTIONS_VIEW);
+    if (this.snap !== null && ((this.paused && !force) || (this.snapFinal && !force))) {
+      this.snap = this.hooks.restamp(this.snap);
+    } else this.takeSnapshot();
     this.draw();
+  }
+
+  private takeSnapshot(): void {
+    const idle = this.hooks.idle();
+    this.snap = this.hooks.snapshot(this.state.view);
+    this.snapFinal = idle;
   }
 
   /** The last snapshot shown (for the summary at exit). */
@@ -138,11 +152,11 @@ export class Dashboard {
   private setView(v: number): void {
     const st = this.state;
     st.help = false;
-    const wasFlows = st.view === CONNECTIONS_VIEW;
+    const was = st.view;
     st.view = ((v % VIEW_COUNT) + VIEW_COUNT) % VIEW_COUNT;
-    // the connections view needs the flow rows, which the other views' snapshots leave out
-    if (st.view === CONNECTIONS_VIEW && !wasFlows && !this.paused) this.refresh();
-    else this.draw();
+    // each view's snapshot holds only what it reads: take one for the new view (also when paused)
+    if (st.view !== was) this.takeSnapshot();
+    this.draw();
   }
 
   private bindKeys(): void {
@@ -173,7 +187,7 @@ export class Dashboard {
     when(['p', 'space'], () => {
       this.paused = !this.paused;
       this.hooks.setPaused(this.paused);
-      this.refresh();
+      this.refresh(!this.paused);
     });
     when(['s'], () => {
       const n = VIEW_SORTS[st.view].length;
@@ -232,7 +246,7 @@ export class Dashboard {
       if (value !== null) {
         this.hooks.setDisplayFilter(value);
         for (let i = 0; i < VIEW_COUNT; i++) this.state.scroll[i] = 0;
-        this.refresh();
+        this.refresh(true);
       } else this.draw();
     };
     p.once('submit', (v: string) => done(String(v ?? '')));
