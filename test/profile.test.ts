@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { openCaptureFile } from '../src/capture/open';
 import { runPipeline } from '../src/pipeline';
-import { PortStats } from '../src/stats/ports';
+import { PortStats, type PortRow } from '../src/stats/ports';
 import { TrafficStats } from '../src/stats/index';
 import type { ProfileDoc } from '../src/report/profile';
 
@@ -114,9 +114,18 @@ test('ports: per-port packets and bytes equal tshark truth on every corpus captu
       continue;
     }
     const exp = expectedPorts(tsv);
+    // Two paths: PortStats counting per packet, and TrafficStats counting per flow (folded in as
+    // flows end) with a tiny flow table, so evictions and restarts are exercised too.
     const ps = new PortStats();
+    const ts = new TrafficStats({ maxFlows: 8, maxHosts: 1024, maxStations: 256 });
     try {
-      await runSink(path.join(CORPUS, r.path), { onPacket: (p) => ps.add(p) });
+      await runSink(path.join(CORPUS, r.path), {
+        onPacket: (p, d) => {
+          ps.add(p);
+          ts.onPacket(p, d);
+        },
+        onBatchEnd: () => ts.onBatchEnd(),
+      });
     } catch (e) {
       // a file that tcpdump rejects too is not a statistics question
       if (spawnSync('tcpdump', ['-r', path.join(CORPUS, r.path), '-c', '1'], { stdio: 'ignore' }).status !== 0) {
@@ -128,6 +137,9 @@ test('ports: per-port packets and bytes equal tshark truth on every corpus captu
     }
     files++;
     const got = new Map(ps.snapshot().map((x) => [`${x.proto}/${x.port}`, [x.packets, x.bytes] as [number, number]]));
+    const rowKey = (x: PortRow) => [x.proto, x.port, x.packets, x.bytes, x.packetsTo, x.packetsFrom, x.bytesTo, x.bytesFrom, x.firstSeenUs, x.lastSeenUs];
+    const perFlow = ts.snapshot(false).ports.map(rowKey);
+    if (JSON.stringify(perFlow) !== JSON.stringify(ps.snapshot(false).map(rowKey))) mismatches.push(`${r.path}: per-flow port counts differ from per-packet counts`);
     const bad: string[] = [];
     for (const k of new Set([...exp.keys(), ...got.keys()])) {
       const e = exp.get(k) ?? [0, 0];

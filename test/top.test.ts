@@ -347,6 +347,29 @@ test('tmux: 80x24 stays readable (dns.pcap overview and connections)', { skip: H
   }
 });
 
+test('tmux: a large terminal gets the throughput chart (blessed-contrib line)', { skip: HAVE_TMUX ? false : 'tmux not installed', timeout: 30_000 }, async () => {
+  const t = Tmux.start('ps-top-chart', `${ENV} node ${CLI} top -r ${path.join(FIXTURES, 'scan.pcap')} --max-speed; sleep 30`, 130, 45);
+  try {
+    const s = await t.waitFor(/\[END\][\s\S]*Top ports/);
+    assert.match(s, /[\u2801-\u28ff]{10,}/, 'braille chart drawn');
+    assert.match(s, /-59s/);
+    assert.doesNotMatch(s, /Throughput, last 60 s/, 'the sparklines give way to the chart');
+    t.keys('2');
+    const p = await t.waitFor(/\[2 Ports\]/);
+    assert.doesNotMatch(p, /[\u2801-\u28ff]{10,}/, 'the chart belongs to the overview only');
+    t.keys('q');
+  } finally {
+    t.kill();
+  }
+});
+
+test('text mode: scan alerts and new services (scan.pcap)', () => {
+  const r = spawnSync(process.execPath, [CLI, 'top', '-r', path.join(FIXTURES, 'scan.pcap'), '--max-speed', '--view', 'alerts', '--width', '120'], { encoding: 'utf8', timeout: 30_000 });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /port-scan +10\.99\.0\.1 -> 10\.99\.0\.2/);
+  assert.match(r.stdout, /new service +10\.99\.0\.2:80\/tcp/);
+});
+
 test('tmux: live capture on lo shows the UDP port and its packet count', { skip: !HAVE_TMUX ? 'tmux not installed' : process.getuid?.() !== 0 ? 'needs root' : !haveNative() ? 'native addon not built' : false, timeout: 45_000 }, async () => {
   const port = 40000 + (process.pid % 20000);
   const t = Tmux.start('ps-top-live', `${ENV} node ${CLI} top -i lo --immediate-mode udp port ${port}; echo EXIT=$?; sleep 30`);

@@ -65,6 +65,10 @@ export async function dumpMain(argv: readonly string[]): Promise<number> {
     compileFields(all(a, 'e'));
     parseFieldsOptions(all(a, 'E'));
   }
+  // scan detection (src/detect): options checked before the capture is opened
+  const alerts = count(a, 'alerts') > 0 || last(a, 'alerts-json') !== undefined
+    ? (await import('../detect/cli')).alertSink(a, count(a, 'alerts') > 0, last(a, 'alerts-json'))
+    : null;
   const opened = await openSource(a, expr);
   const { source, readFile, iface } = opened;
   const first = source.interfaces[0];
@@ -116,8 +120,8 @@ export async function dumpMain(argv: readonly string[]): Promise<number> {
     decode = true;
   }
 
-  if (count(a, 'alerts') > 0 || last(a, 'alerts-json') !== undefined) {
-    sinks.push(await (await import('../detect/cli')).alertSink(a, count(a, 'alerts') > 0, last(a, 'alerts-json')));
+  if (alerts !== null) {
+    sinks.push(alerts);
     decode = true;
   }
 

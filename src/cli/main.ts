@@ -12,6 +12,7 @@ Commands:
   dump        read, filter, print and write packets like tcpdump (-r FILE | -i IFACE)
   interfaces  list capture interfaces (like tcpdump -D)
   profile     per-port traffic profile, hosts, flows (Zeek conn_state), counters; merge profiles
+  sensor      headless sensor: Prometheus /metrics, IPFIX and NDJSON flow export (-i IFACE | -r FILE)
   top         live dashboard of ports, connections, hosts (-i IFACE | -r FILE); text snapshots when piped
   rules       firewall ruleset (nftables, iptables) allowing exactly the services of a profile
   diff        compare two profiles: new/vanished services, ports, hosts, moved traffic shares
@@ -31,6 +32,8 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./profile')).profileMain(rest);
     case 'top':
       return (await import('./top')).topMain(rest);
+    case 'sensor':
+      return (await import('./sensor')).sensorMain(rest);
     case 'rules':
       return (await import('./rules')).rulesMain(rest);
     case 'diff':

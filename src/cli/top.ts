@@ -167,6 +167,11 @@ export async function topMain(argv: readonly string[]): Promise<number> {
     const { Dashboard } = await import('../ui/screen');
     let quit!: () => void;
     const quitP = new Promise<void>((resolve) => (quit = resolve));
+    // SIGTERM / SIGHUP end the dashboard like q (the terminal is restored); live capture also
+    // stops on them by itself
+    const onSignal = (): void => quit();
+    process.on('SIGTERM', onSignal);
+    process.on('SIGHUP', onSignal);
     const dash = new Dashboard(
       {
         snapshot: (view) => engine.snapshot(meta(), view),
@@ -178,19 +183,24 @@ export async function topMain(argv: readonly string[]): Promise<number> {
           return err;
         },
         displayFilter: () => engine.displayFilter,
-        quit: () => quit(),
+        quit: (e) => {
+          if (e !== undefined && failure === null) failure = e;
+          quit();
+        },
         setPaused: (p) => (paused = p),
       },
       { color, glyphs, refreshMs: intervalMs },
     );
-    onReread = () => dash.refresh(true);
+    onReread = () => dash.update();
     // a capture error ends the dashboard at once (the error is reported after the terminal is restored)
     void run.then(() => {
       if (failure !== null) quit();
-      else dash.refresh(true);
+      else dash.update();
     });
     dash.start();
     await quitP;
+    process.removeListener('SIGTERM', onSignal);
+    process.removeListener('SIGHUP', onSignal);
     source.stop();
     if (reread !== null) (reread as PacketSource).stop();
     ps = await run;

@@ -23,7 +23,7 @@ export function scanOptions(a: ParsedArgs): ScanOptions {
 }
 
 /** The sink behind `dump --alerts` / `--alerts-json FILE`. */
-export async function alertSink(a: ParsedArgs, toStderr: boolean, jsonFile: string | undefined): Promise<SecuritySink> {
+export function alertSink(a: ParsedArgs, toStderr: boolean, jsonFile: string | undefined): SecuritySink {
   const sink = new SecuritySink({ scan: scanOptions(a) });
   const scans = sink.monitor.scans;
   if (toStderr) scans.onRaise = (al) => process.stderr.write(alertLine(al));

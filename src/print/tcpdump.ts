@@ -84,6 +84,21 @@ const TH_ACK = 0x10;
 const TH_URG = 0x20;
 const TCP_FLAG_CHARS = 'FSRP.UEW';
 const HEX_DIGITS = '0123456789abcdef';
+/** pimv2_type_values (print-pim.c). */
+const PIM_TYPES = [
+  'Hello',
+  'Register',
+  'Register Stop',
+  'Join / Prune',
+  'Bootstrap',
+  'Assert',
+  'Graft',
+  'Graft Acknowledgement',
+  'Candidate RP Advertisement',
+  'Prune Refresh',
+  'DF Election',
+  'ECMP Redirect',
+];
 const MPTCP_SUBTYPES = ['capable', 'join', 'dss', 'add-addr', 'rem-addr', 'prio', 'fail', 'fast-close', 'unknown'];
 
 /** Nested IP-in-IP levels printed before giving up (tcpdump has no limit; fuzzed input does). */
@@ -1046,14 +1061,87 @@ export class TcpdumpLinePrinter implements PacketSink {
         out.ascii('), length ');
         out.u32dec(length);
         return;
+      case 103: {
+        // PIM (print-pim.c, without -v): version 2 prints its message type only
+        if (end - bp < 1) {
+          this.truncJ('pim');
+          return;
+        }
+        const v = d[bp] >> 4;
+        if (v === 2) {
+          out.ascii('PIMv2, ');
+          out.ascii(PIM_TYPES[d[bp] & 15] ?? 'Unknown Type');
+        } else if (v === 1) break;
+        else {
+          out.ascii('PIMv');
+          out.u32dec(v);
+        }
+        out.ascii(', length ');
+        out.u32dec(length);
+        return;
+      }
+      case 112: {
+        // VRRP (print-vrrp.c, without -v): advertisements of versions 2 and 3
+        if (end - bp < 6) break;
+        const v = d[bp] >> 4;
+        if ((v !== 2 && v !== 3) || (d[bp] & 15) !== 1) break;
+        out.ascii(v === 2 ? 'VRRPv2, Advertisement' : 'VRRPv3, Advertisement');
+        const ttl = ver === 4 ? d[iph + 8] : d[iph + 7];
+        if (ttl !== 255) {
+          out.ascii(', (ttl ');
+          out.u32dec(ttl);
+          out.byte(41);
+        }
+        out.ascii(', vrid ');
+        out.u32dec(d[bp + 1]);
+        out.ascii(', prio ');
+        out.u32dec(d[bp + 2]);
+        if (v === 2) {
+          const a = d[bp + 4];
+          out.ascii(', authtype ');
+          out.ascii(a === 0 ? 'none' : a === 1 ? 'simple' : a === 2 ? 'ah' : '(null)');
+          out.ascii(', intvl ');
+          out.u32dec(d[bp + 5]);
+          out.ascii('s, length ');
+        } else {
+          out.ascii(', intvl ');
+          out.u32dec(((d[bp + 4] & 15) << 8) | d[bp + 5]);
+          out.ascii('cs, length ');
+        }
+        out.u32dec(length);
+        return;
+      }
+      case 47: // GRE
+        if (this.gre(bp, length, end)) return;
+        break;
       case 2: // IGMP: -q prints the name only
         if (this.qflag && ver === 4) {
           out.ascii('igmp');
           return;
         }
         break;
-      case IPPROTO_SCTP:
+      case 88: {
+        // EIGRP (print-eigrp.c, without -v)
+        if (end - bp < 20 || d[bp] !== 2) break;
+        const op = d[bp + 1];
+        out.ascii('EIGRP ');
+        const name = op === 1 ? 'Update' : op === 3 ? 'Query' : op === 4 ? 'Reply' : op === 5 ? 'Hello' : op === 6 ? 'IPX SAP' : op === 7 ? 'Probe' : undefined;
+        if (name !== undefined) out.ascii(name);
+        else {
+          out.ascii('unknown (');
+          out.u32dec(op);
+          out.byte(41);
+        }
+        out.ascii(', length: ');
+        out.u32dec(length);
+        return;
+      }
       case IPPROTO_DCCP:
+        if (this.qflag && this.dccpQuick(bp, length, iph, ver, end)) return;
+        if (ver === 4) this.addrs4(iph, false, 0, 0);
+        else this.addrs6(iph, false, 0, 0);
+        break;
+      case IPPROTO_SCTP:
         // Their printers (not in portscope) print the addresses themselves.
         if (ver === 4) this.addrs4(iph, false, 0, 0);
         else this.addrs6(iph, false, 0, 0);
@@ -1065,6 +1153,94 @@ export class TcpdumpLinePrinter implements PacketSink {
     out.u32dec(nh);
     out.byte(32);
     out.u32dec(length);
+  }
+
+  /** dccp_print() with -q: "src.sport > dst.dport: DCCP <payload length>". False: not printed. */
+  private dccpQuick(bp: number, len: number, iph: number, ver: number, end: number): boolean {
+    const out = this.out;
+    const d = this.d;
+    if (end - bp < 12 || len < 12) return false;
+    const fixed = d[bp + 8] & 1 ? 16 : 12;
+    if (len < fixed || end - bp < fixed) return false;
+    const sport = u16(d, bp);
+    const dport = u16(d, bp + 2);
+    const hlen = d[bp + 4] * 4;
+    if (ver === 4) this.addrs4(iph, true, sport, dport);
+    else this.addrs6(iph, true, sport, dport);
+    out.ascii('DCCP ');
+    out.u32dec((len - hlen) >>> 0);
+    if (hlen > len) this.badHdrLong(hlen, len);
+    return true;
+  }
+
+  /**
+   * gre_print() for version 0 without source routing (RFC 2784/2890): flags, optional offset,
+   * key and sequence number, then the payload by protocol type. False: not printed (the caller
+   * falls back to "ip-proto-47").
+   */
+  private gre(bp: number, length: number, end: number): boolean {
+    const out = this.out;
+    const d = this.d;
+    if (end - bp < 2 || length < 2) {
+      out.ascii('GRE');
+      this.trunc('gre');
+      return true;
+    }
+    const flags = u16(d, bp);
+    if ((flags & 7) !== 0 || flags & 0x4000) return false; // version 1 (PPTP) or source routing
+    out.ascii('GREv0');
+    let p = bp + 2;
+    let len = length - 2;
+    if (end - p < 2 || len < 2) return this.greTrunc();
+    const prot = u16(d, p);
+    p += 2;
+    len -= 2;
+    if (flags & 0x8000) {
+      if (end - p < 4 || len < 4) return this.greTrunc();
+      out.ascii(', off 0x');
+      out.hex(u16(d, p + 2));
+      p += 4;
+      len -= 4;
+    }
+    if (flags & 0x2000) {
+      if (end - p < 4 || len < 4) return this.greTrunc();
+      out.ascii(', key=0x');
+      out.hex(u32(d, p));
+      p += 4;
+      len -= 4;
+    }
+    if (flags & 0x1000) {
+      if (end - p < 4 || len < 4) return this.greTrunc();
+      out.ascii(', seq ');
+      out.u32dec(u32(d, p));
+      p += 4;
+      len -= 4;
+    }
+    if (!this.qflag) {
+      out.ascii(', proto ');
+      out.ascii(etherTypeName(prot) ?? 'unknown');
+      out.ascii(' (0x');
+      this.hex4(prot);
+      out.byte(41);
+    }
+    out.ascii(', length ');
+    out.u32dec(length);
+    out.ascii(': ');
+    if (this.depth < MAX_DEPTH && (prot === ETHERTYPE_IPV4 || prot === ETHERTYPE_IPV6 || prot === 0x6558)) {
+      this.depth++;
+      if (prot === ETHERTYPE_IPV4) this.ip4(p, len, end);
+      else if (prot === ETHERTYPE_IPV6) this.ip6(p, len, end);
+      else this.ether(p, len, end);
+      return true;
+    }
+    out.ascii('gre-proto-0x');
+    out.hex(prot);
+    return true;
+  }
+
+  private greTrunc(): boolean {
+    this.trunc('gre');
+    return true;
   }
 
   /** ip6_print(). */

@@ -23,7 +23,7 @@ interface Section {
 
 const CTRL = /[\u0000-\u001f\u007f-\u009f]/g;
 function clean(s: string): string {
-  return s.replace(CTRL, '.');
+  return String(s ?? '').replace(CTRL, '.'); // String(): a hand-edited profile may hold anything
 }
 
 function n(v: number | null | undefined, digits = 0): string {
@@ -32,7 +32,7 @@ function n(v: number | null | undefined, digits = 0): string {
 }
 
 function time(sec: number | null): string {
-  if (sec === null || !(sec > 0)) return '-';
+  if (sec === null || !(sec > 0) || !(sec < 8.64e12)) return '-'; // Date's range
   const ms = Math.floor(sec * 1000);
   const us = Math.round(sec * 1e6) - ms * 1000;
   return new Date(ms).toISOString().replace(/\.(\d{3})Z$/, (_, m) => `.${m}${String(us).padStart(3, '0')}Z`);
@@ -117,6 +117,7 @@ function sections(doc: ProfileDoc, top: number): Section[] {
     numeric: [false, true],
     rows: s.mtuBuckets.filter((b) => b.packets > 0).map((b) => [b.max === null ? `${b.min}+` : `${b.min}-${b.max}`, n(b.packets)]),
   });
+  for (const s of out) s.rows = s.rows.map((r) => r.map(clean)); // hand-edited profiles: no undefined cells, no control bytes
   return out;
 }
 
@@ -143,7 +144,7 @@ function renderTable(doc: ProfileDoc, top: number): string {
 }
 
 function renderMarkdown(doc: ProfileDoc, top: number): string {
-  const esc = (v: string) => v.replace(/\|/g, '\\|');
+  const esc = (v: string) => String(v ?? '').replace(/\|/g, '\\|');
   const [h1, h2] = header(doc);
   const lines = [`# ${esc(h1)}`, '', esc(h2)];
   for (const s of sections(doc, top)) {

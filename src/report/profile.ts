@@ -9,6 +9,7 @@ import { microsToSeconds } from '../stats/time';
 import { serviceOf } from './services';
 import { CaptureError } from '../capture/batch';
 import { mergeServices, type ServiceRow } from '../detect/services';
+import { asciiJson } from './format';
 
 export const PROFILE_SCHEMA = 'portscope.profile/1';
 
@@ -271,11 +272,14 @@ export function checkProfile(x: unknown, name: string): ProfileDoc {
   const d = x as Partial<ProfileDoc> | null;
   if (d === null || typeof d !== 'object' || Array.isArray(d)) throw new ProfileError(`${name}: not a portscope profile (expected a JSON object)`);
   if (d.schema !== PROFILE_SCHEMA) {
-    throw new ProfileError(`${name}: unsupported profile schema ${JSON.stringify(d.schema ?? null)} (expected "${PROFILE_SCHEMA}")`);
+    throw new ProfileError(`${name}: unsupported profile schema ${asciiJson(d.schema ?? null)} (expected "${PROFILE_SCHEMA}")`);
   }
   for (const k of ['sources', 'ports', 'hosts', 'stations'] as const) {
     if (!Array.isArray(d[k])) throw new ProfileError(`${name}: field "${k}" is missing or not an array`);
   }
+  d.sources!.forEach((s, i) => {
+    if (s === null || typeof s !== 'object' || typeof s.name !== 'string') throw new ProfileError(`${name}: sources[${i}] is not a source object`);
+  });
   for (const k of ['counters', 'sizes', 'flows'] as const) {
     if (d[k] === null || typeof d[k] !== 'object') throw new ProfileError(`${name}: field "${k}" is missing or not an object`);
   }
@@ -299,6 +303,16 @@ export function checkProfile(x: unknown, name: string): ProfileDoc {
     num(d.counters!.bytes?.[n], `counters.bytes.${n}`);
   }
   if (!Array.isArray(d.sizes!.mtuBuckets) || !Array.isArray(d.sizes!.pow2Buckets)) throw new ProfileError(`${name}: sizes buckets missing`);
+  if (d.services !== undefined) {
+    if (!Array.isArray(d.services)) throw new ProfileError(`${name}: field "services" is not an array`);
+    d.services.forEach((v, i) => {
+      if (v === null || typeof v !== 'object') throw new ProfileError(`${name}: services[${i}] is not an object`);
+      if (typeof v.host !== 'string') throw new ProfileError(`${name}: services[${i}].host is not a string`);
+      if (v.proto !== 'tcp' && v.proto !== 'udp') throw new ProfileError(`${name}: services[${i}].proto is not "tcp" or "udp"`);
+      if (!Number.isInteger(v.port) || v.port < 0 || v.port > 65535) throw new ProfileError(`${name}: services[${i}].port is not a port number`);
+      for (const k of ['packets', 'bytes', 'clients', 'firstSeen', 'lastSeen'] as const) num(v[k], `services[${i}].${k}`);
+    });
+  }
   return d as ProfileDoc;
 }
 

@@ -74,6 +74,53 @@ export interface FlowOptions {
 
 export const DEFAULT_MAX_FLOWS = 1_000_000;
 
+/** Why a flow left the table (or restarted), passed to FlowTable.onFlowEnd. Values are IPFIX flowEndReason codes. */
+export const FlowEnd = {
+  /** Idle longer than its timeout (checked on its next packet or after a batch). */
+  Idle: 1,
+  /** A new SYN reused the ports of a closed connection. */
+  Reused: 3,
+  /** End of input or shutdown (never raised by the table itself: exporters use it). */
+  Forced: 4,
+  /** Evicted to make room in a full table (IPFIX "lack of resources"). */
+  Evicted: 5,
+} as const;
+
+/**
+ * Called once for every flow that ends, BEFORE its record is cleared or reused: read it then with
+ * FlowTable.readFlow(id, rec) or rowOf(id). Not called per packet.
+ */
+export type FlowEndHook = (id: number, reason: number) => void;
+
+/** The numbers of one flow, filled by FlowTable.readFlow into a reused record (exporters). */
+export class FlowRecord {
+  /** 4 or 6. */
+  family = 0;
+  ipProto = 0;
+  /** Originator and responder addresses as 32-bit words (IPv4: word 0 only). */
+  readonly origAddr = new Uint32Array(4);
+  readonly respAddr = new Uint32Array(4);
+  /** Ports; ICMP: type and code (echo flows: 8/0 or 128/129, as in rows). */
+  origPort = 0;
+  respPort = 0;
+  origPkts = 0;
+  respPkts = 0;
+  origIpBytes = 0;
+  respIpBytes = 0;
+  origBytes = 0;
+  respBytes = 0;
+  origFrameBytes = 0;
+  respFrameBytes = 0;
+  /** Epoch microseconds of the first and last packet. */
+  startUs = 0;
+  lastUs = 0;
+  /** TCP flags seen from each side, OR-ed (0 for other protocols). */
+  origTcpFlags = 0;
+  respTcpFlags = 0;
+  /** Index into CONN_STATES. */
+  connState = 0;
+}
+
 export interface FlowRow {
   proto: string;
   /** IP protocol number. */
@@ -125,6 +172,8 @@ const FS = 10; // doubles per flow
 const O_PKTS = 0, R_PKTS = 1, O_IP = 2, R_IP = 3, O_PAY = 4, R_PAY = 5, O_FRAME = 6, R_FRAME = 7, START = 8, LAST = 9;
 const US = 10; // 32-bit words per flow
 const U_FLAGS = 0, U_HMASK = 2, U_FINO = 3, U_FINR = 4, U_SEQO = 5, U_SEQR = 6, U_HOSTO = 7, U_HOSTR = 8;
+/** TCP flags OR-ed over the flow: originator's in the low 16 bits, responder's in the high 16 (exporters). */
+const U_TCPFL = 9;
 const UB = US * 4; // the same block as bytes: word 1 holds four one-byte fields
 const B_ORIG = 4, B_RESP = 5, B_NET = 6, B_HLEN = 7;
 
@@ -277,7 +326,7 @@ export class FlowTable {
     this.clock[TCP_CLOSED_TIMEOUT] = (opts.tcpClosedTimeout ?? 5) * 1e6;
     this.clock[UDP_TIMEOUT] = (opts.udpTimeout ?? 60) * 1e6;
     this.clock[OTHER_TIMEOUT] = (opts.otherTimeout ?? 60) * 1e6;
-    this.table.onEvict = (id) => this.finish(id);
+    this.table.onEvict = (id) => this.finish(id, FlowEnd.Evicted);
   }
 
   get evicted(): number {
@@ -371,13 +420,13 @@ export class FlowTable {
       const idle = ts - st.f[id * FS + LAST];
       if (idle > clock[this.timeoutOf(id, proto)]) {
         this.expired++;
-        this.restart(id, p, srcIsA, proto, sp, dp, echo);
+        this.restart(id, p, srcIsA, proto, sp, dp, echo, FlowEnd.Idle);
       } else if (
         proto === 6 && (flags & 0x12) === 0x02 &&
         (st.b[id * UB + B_ORIG] >= E.CLOSED || st.b[id * UB + B_RESP] >= E.CLOSED)
       ) {
         this.reused++;
-        this.restart(id, p, srcIsA, proto, sp, dp, echo);
+        this.restart(id, p, srcIsA, proto, sp, dp, echo, FlowEnd.Reused);
       }
       t.touch(id);
     } else {
@@ -393,7 +442,9 @@ export class FlowTable {
     const ipLen = p.ipTotalLen;
     const pay = p.payloadLen;
     const f = st.f;
-    f[id * FS + LAST] = ts;
+    // first and last packet time as min and max (captures are not always in time order)
+    if (ts > f[id * FS + LAST]) f[id * FS + LAST] = ts;
+    if (ts < f[id * FS + START]) f[id * FS + START] = ts;
     // O_x and R_x are adjacent: the sender's counters start at o
     const o = id * FS + (fromOrig ? 0 : 1);
     f[o + O_PKTS]++;
@@ -425,8 +476,8 @@ export class FlowTable {
   }
 
   /** Ends the flow in `id` and starts a new one under the same key. */
-  private restart(id: number, p: PacketInfo, srcIsA: boolean, proto: number, sp: number, dp: number, echo: boolean): void {
-    this.finish(id);
+  private restart(id: number, p: PacketInfo, srcIsA: boolean, proto: number, sp: number, dp: number, echo: boolean, reason: number): void {
+    this.finish(id, reason);
     this.total++;
     const hostO = this.s.i[id * US + U_HOSTO];
     const hostR = this.s.i[id * US + U_HOSTR];
@@ -520,6 +571,7 @@ export class FlowTable {
     const fin = (f & 0x01) !== 0;
     const rst = (f & 0x04) !== 0;
     const seq = p.tcpSeq >>> 0;
+    s.u[id * US + U_TCPFL] |= fromOrig ? f & 0xffff : (f & 0xffff) << 16;
     // history
     if (syn) this.letter(id, fin || rst ? HL.Q : ack ? HL.H : HL.S, fromOrig);
     if (fin) this.letter(id, HL.F, fromOrig);
@@ -599,8 +651,57 @@ export class FlowTable {
     return this.keyBuf;
   }
 
+  /**
+   * Whether ports and hosts are counted per flow (folded in when a flow ends, live flows added
+   * at snapshot time) instead of per packet by the caller. TrafficStats turns it on.
+   */
+  private foldCounts = false;
+  private readonly foldBuf = new Float64Array(6);
+
+  /** Count ports and hosts per flow from now on (see PortStats.foldFlow); call before any packet. */
+  countPortsAndHostsPerFlow(): void {
+    this.foldCounts = true;
+    if (this.ports !== null) this.ports.liveFold = (v) => this.table.forEach((id) => this.foldPorts(id, v));
+    if (this.hosts !== null) this.hosts.liveFold = (v) => this.table.forEach((id) => this.foldHosts(id, v));
+  }
+
+  /** [origPkts, respPkts, origFrameBytes, respFrameBytes, startUs, lastUs] of a flow, in foldBuf. */
+  private foldValues(id: number): Float64Array {
+    const f = this.s.f;
+    const x = this.foldBuf;
+    x[0] = f[id * FS + O_PKTS];
+    x[1] = f[id * FS + R_PKTS];
+    x[2] = f[id * FS + O_FRAME];
+    x[3] = f[id * FS + R_FRAME];
+    x[4] = f[id * FS + START];
+    x[5] = f[id * FS + LAST];
+    return x;
+  }
+
+  private foldPorts(id: number, v: Float64Array): void {
+    const w = id * KEY_WORDS;
+    const k = this.table.keys;
+    const proto = k[w + 9] & 0x7f;
+    if (this.ports === null || (proto !== 6 && proto !== 17)) return;
+    const origIsA = (this.s.u[id * US + U_FLAGS] & F_ORIG_IS_A) !== 0;
+    const a = k[w + 8] >>> 16;
+    const b = k[w + 8] & 0xffff;
+    this.ports.foldFlow(v, proto === 6 ? 0 : 1, origIsA ? a : b, origIsA ? b : a, this.foldValues(id));
+  }
+
+  private foldHosts(id: number, v: Float64Array): void {
+    if (this.hosts === null) return;
+    const i = this.s.i;
+    this.hosts.foldFlow(v, i[id * US + U_HOSTO], i[id * US + U_HOSTR], this.foldValues(id));
+  }
+
   /** A flow leaves the table (or restarts): count its verdict, keep it if it is among the largest. */
-  private finish(id: number): void {
+  private finish(id: number, reason: number): void {
+    if (this.onFlowEnd !== null) this.onFlowEnd(id, reason);
+    if (this.foldCounts) {
+      if (this.ports !== null) this.foldPorts(id, this.ports.v);
+      if (this.hosts !== null) this.foldHosts(id, this.hosts.v);
+    }
     const s = this.s;
     const proto = this.table.keys[id * KEY_WORDS + 9] & 0x7f;
     this.doneByState[connStateOf(s, id, proto)]++;
@@ -633,7 +734,7 @@ export class FlowTable {
       const proto = t.keys[id * KEY_WORDS + 9] & 0x7f;
       if (this.clock[NOW] - s.f[id * FS + LAST] <= this.clock[this.timeoutOf(id, proto)]) return;
       this.expired++;
-      this.finish(id);
+      this.finish(id, FlowEnd.Idle);
       t.remove(id);
     }
   }
@@ -681,6 +782,55 @@ export class FlowTable {
     const n = st.b[id * UB + B_NET];
     if (n === T.TIME_WAIT && this.clock[NOW] - st.f[id * FS + LAST] > 60e6) return T.CLOSED;
     return n;
+  }
+
+  /** Called when a flow ends (see FlowEndHook); set by exporters. */
+  onFlowEnd: FlowEndHook | null = null;
+
+  /** Fills `rec` with the numbers of the flow in table entry `id` (no allocation). */
+  readFlow(id: number, rec: FlowRecord): void {
+    const st = this.s;
+    const keys = this.table.keys;
+    const b = id * KEY_WORDS;
+    const w9 = keys[b + 9];
+    const fl = st.u[id * US + U_FLAGS];
+    const origIsA = (fl & F_ORIG_IS_A) !== 0;
+    const ao = origIsA ? b : b + 4;
+    const ro = origIsA ? b + 4 : b;
+    rec.family = (w9 >>> 8) & 0xff;
+    rec.ipProto = w9 & 0x7f;
+    for (let i = 0; i < 4; i++) {
+      rec.origAddr[i] = keys[ao + i];
+      rec.respAddr[i] = keys[ro + i];
+    }
+    if ((fl & F_ECHO) !== 0) {
+      rec.origPort = rec.family === 6 ? 128 : 8;
+      rec.respPort = rec.family === 6 ? 129 : 0;
+    } else {
+      rec.origPort = origIsA ? keys[b + 8] >>> 16 : keys[b + 8] & 0xffff;
+      rec.respPort = origIsA ? keys[b + 8] & 0xffff : keys[b + 8] >>> 16;
+    }
+    const f = st.f;
+    const o = id * FS;
+    rec.origPkts = f[o + O_PKTS];
+    rec.respPkts = f[o + R_PKTS];
+    rec.origIpBytes = f[o + O_IP];
+    rec.respIpBytes = f[o + R_IP];
+    rec.origBytes = f[o + O_PAY];
+    rec.respBytes = f[o + R_PAY];
+    rec.origFrameBytes = f[o + O_FRAME];
+    rec.respFrameBytes = f[o + R_FRAME];
+    rec.startUs = f[o + START];
+    rec.lastUs = f[o + LAST];
+    const tf = st.u[id * US + U_TCPFL];
+    rec.origTcpFlags = tf & 0xffff;
+    rec.respTcpFlags = tf >>> 16;
+    rec.connState = connStateOf(st, id, rec.ipProto);
+  }
+
+  /** The Zeek-style row of the flow in table entry `id` (allocates: per flow, not per packet). */
+  rowOf(id: number): FlowRow {
+    return this.row(this.s, this.table.keys, id);
   }
 
   /** Every flow in the table (tests, exports). */

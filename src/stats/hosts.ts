@@ -146,6 +146,28 @@ export class HostStats {
     if (ts > v[o + LAST]) v[o + LAST] = ts;
   }
 
+  /**
+   * Adds a whole flow's packets to its two hosts (ids -1: untracked, counted per packet by the
+   * caller): `x` = [origPkts, respPkts, origBytes, respBytes, startUs, lastUs]. Into `v`.
+   */
+  foldFlow(v: Float64Array, hostO: number, hostR: number, x: Float64Array): void {
+    for (let k = 0; k < 2; k++) {
+      const id = k === 0 ? hostO : hostR;
+      if (id < 0) continue;
+      const o = id * H;
+      // the originator sends x[0] packets / x[2] bytes and receives x[1] / x[3]
+      v[o + PO] += x[k];
+      v[o + BO] += x[2 + k];
+      v[o + PI] += x[1 - k];
+      v[o + BI] += x[3 - k];
+      if (v[o + FIRST] === 0 || x[4] < v[o + FIRST]) v[o + FIRST] = x[4];
+      if (x[5] > v[o + LAST]) v[o + LAST] = x[5];
+    }
+  }
+
+  /** See PortStats.liveFold. */
+  liveFold: ((v: Float64Array) => void) | null = null;
+
   /** Counts an IP packet that belongs to no flow (a non-first fragment): looks both hosts up. */
   addUnflowed(p: PacketInfo, data: Uint8Array): void {
     let s: number;
@@ -165,10 +187,14 @@ export class HostStats {
   snapshot(sketches = true): HostRow[] {
     const rows: HostRow[] = [];
     const k = this.table.keys;
+    let v = this.v;
+    if (this.liveFold !== null) {
+      v = v.slice();
+      this.liveFold(v);
+    }
     this.table.forEach((id) => {
       const b = id * 5;
       const o = id * H;
-      const v = this.v;
       const fam = k[b] as 4 | 6;
       rows.push({
         family: fam,

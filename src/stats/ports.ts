@@ -4,7 +4,10 @@
 // and destination ports (source == destination port counts once in the totals, and once in both
 // "to" and "from"); bytes are frame wire lengths; packets without ports (non-first fragments,
 // other protocols) count toward no port. Distinct peers (the address at the other end) are added
-// by the flow table once per flow, which equals adding them per packet.
+// by the flow table once per flow, which equals adding them per packet. Inside TrafficStats the
+// counters are not updated per packet either: the flow table folds each flow's totals in when the
+// flow ends (foldFlow) and snapshots add the flows still open (liveFold). Same numbers, two fewer
+// random memory writes per packet.
 import { type PacketInfo } from '../../decoders/packet-info';
 import { DistinctSketches } from './sketch';
 
@@ -77,6 +80,37 @@ export class PortStats {
     }
   }
 
+  /**
+   * Adds a whole flow's packets, as add() would have counted them one by one: `x` holds
+   * [origPkts, respPkts, origBytes, respBytes, startUs, lastUs] (doubles in a typed array: no
+   * allocation); the originator's packets go from portO to portR. Into `v` (this.v, or a copy).
+   */
+  foldFlow(v: Float64Array, protoIndex: number, portO: number, portR: number, x: Float64Array): void {
+    const so = (protoIndex * 65536 + portO) * STRIDE;
+    const sr = (protoIndex * 65536 + portR) * STRIDE;
+    v[so + PF] += x[0];
+    v[so + BF] += x[2];
+    v[sr + PT] += x[0];
+    v[sr + BT] += x[2];
+    v[sr + PF] += x[1];
+    v[sr + BF] += x[3];
+    v[so + PT] += x[1];
+    v[so + BT] += x[3];
+    for (let o = so, k = 0; k < 2; k++, o = sr) {
+      if (k === 1 && sr === so) break;
+      if (v[o + PK] === 0 || x[4] < v[o + FIRST]) v[o + FIRST] = x[4];
+      if (x[5] > v[o + LAST]) v[o + LAST] = x[5];
+      v[o + PK] += x[0] + x[1];
+      v[o + BY] += x[2] + x[3];
+    }
+  }
+
+  /**
+   * Set by a flow table that counts ports per flow (TrafficStats): adds the flows still in the
+   * table to a copy of the counters, so a snapshot sees every packet.
+   */
+  liveFold: ((v: Float64Array) => void) | null = null;
+
   /** Records a peer address hash for (proto index, port). */
   addPeer(protoIndex: number, port: number, peerHash: number): void {
     this.peers.add(protoIndex * 65536 + port, peerHash);
@@ -85,7 +119,11 @@ export class PortStats {
   /** Rows for every port that saw traffic, in (proto, port) order; sketches: '' unless asked for. */
   snapshot(sketches = true): PortRow[] {
     const rows: PortRow[] = [];
-    const v = this.v;
+    let v = this.v;
+    if (this.liveFold !== null) {
+      v = v.slice();
+      this.liveFold(v);
+    }
     for (let i = 0; i < N; i++) {
       const o = i * STRIDE;
       if (v[o + PK] === 0) continue;

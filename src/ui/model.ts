@@ -8,6 +8,7 @@ import type { FilterFn } from '../filter/types';
 import { TrafficStats, type StatsOptions, type StatsSnapshot } from '../stats/index';
 import type { FlowRow, FlowSummary } from '../stats/flows';
 import type { SizesSnapshot } from '../stats/counters';
+import type { ServiceRow } from '../detect/index';
 
 const EMPTY_SIZES: SizesSnapshot = { mtu: 0, bucketWidth: 0, mtuBuckets: [], pow2Buckets: [] };
 const EMPTY_FLOWS: FlowSummary = {
@@ -63,7 +64,10 @@ export interface DashSnapshot {
   stationCount: number;
   /** Latest packet time, epoch microseconds (0 before the first packet). */
   nowUs: number;
+  /** Scan alerts, oldest first. */
   alerts: AlertRow[];
+  /** Services seen serving, oldest first (alerts view only; [] otherwise). */
+  newServices: AlertRow[];
 }
 
 export const VIEW_COUNT = 7;
@@ -80,9 +84,8 @@ export class ViewState {
   help = false;
 }
 
-/** Alerts as the security issue will add them to the snapshot (any of a few field spellings). */
-export function alertsOf(snap: StatsSnapshot): AlertRow[] {
-  const raw = (snap as unknown as { alerts?: unknown }).alerts;
+/** Scan alerts (src/detect ScanAlert, or any object with a message) as rows, oldest first. */
+export function alertsOf(raw: readonly unknown[] | undefined): AlertRow[] {
   if (!Array.isArray(raw)) return [];
   const out: AlertRow[] = [];
   for (const a of raw) {
@@ -92,13 +95,28 @@ export function alertsOf(snap: StatsSnapshot): AlertRow[] {
     }
     const o = a as Record<string, unknown>;
     const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
-    const timeUs = num(o.timeUs) || num(o.tsUs) || num(o.lastUs) || num(o.firstUs) || num(o.ts) * 1e6;
+    const timeUs = num(o.timeUs) || num(o.last) * 1e6 || num(o.first) * 1e6 || num(o.ts) * 1e6;
     const kind = String(o.kind ?? o.type ?? o.name ?? 'alert');
     const textV = o.message ?? o.text ?? o.summary ?? o.description;
-    const text = typeof textV === 'string' ? textV : JSON.stringify(o);
+    let text = typeof textV === 'string' ? textV : JSON.stringify(o);
+    if (text.startsWith(kind + ': ')) text = text.slice(kind.length + 2);
+    if (o.final === false) text += ' (ongoing)';
     out.push({ timeUs, kind, text });
   }
   return out;
+}
+
+/** Services first seen serving (src/detect ServiceRow) as "new service" rows, oldest first. */
+export function newServicesOf(rows: readonly ServiceRow[] | undefined): AlertRow[] {
+  if (!rows) return [];
+  return rows
+    .slice()
+    .sort((a, b) => a.firstSeen - b.firstSeen || (a.host < b.host ? -1 : a.host > b.host ? 1 : 0) || a.port - b.port)
+    .map((r) => {
+      const ep = r.host.includes(':') ? `[${r.host}]:${r.port}` : `${r.host}:${r.port}`;
+      const clients = `${r.clientsExact ? '' : '~'}${r.clients} client${r.clients === 1 ? '' : 's'}`;
+      return { timeUs: r.firstSeen * 1e6, kind: 'new service', text: `${ep}/${r.proto} ${r.service || '(unassigned)'} (${r.evidence}, ${clients})` };
+    });
 }
 
 /** Runs the display filter (one FilterFn per link type) on each packet and feeds its own statistics. */
@@ -152,8 +170,6 @@ export class TopEngine implements PacketSink {
   private prevStats: TrafficStats | null = null;
   private readonly seriesPkts = new Float64Array(SERIES_SECONDS);
   private readonly seriesBytes = new Float64Array(SERIES_SECONDS);
-  private alerts: AlertRow[] = [];
-  private alertsAt = 0;
 
   constructor(private readonly opts: EngineOptions) {
     this.all = new TrafficStats(opts.stats ?? {});
@@ -255,13 +271,6 @@ export class TopEngine implements PacketSink {
       }
       if (nowUs > this.prevUs) this.prevUs = nowUs;
     }
-    // alerts: from this snapshot when it is a full one; the overview's recent alerts from a
-    // full snapshot at most every 10 s
-    if (all || view === 6) this.alerts = alertsOf(stats);
-    else if (view === 0 && Date.now() - this.alertsAt > 10_000) {
-      this.alerts = alertsOf(st.snapshot(false));
-      this.alertsAt = Date.now();
-    }
     return {
       meta: { ...meta, displayFilter: this.displayFilter, displayFilterError: this.displayFilterError },
       stats,
@@ -272,7 +281,8 @@ export class TopEngine implements PacketSink {
       hostCount: st.hosts.table.size,
       stationCount: st.stations.table.size,
       nowUs,
-      alerts: this.alerts,
+      alerts: alertsOf(stats.alerts ?? (need(0) && st.security !== null ? st.security.alerts() : undefined)),
+      newServices: newServicesOf(stats.services),
     };
   }
 }

@@ -1,7 +1,7 @@
-// Alerts view: scans and new services (filled by the detectors when they add `alerts` to the
-// statistics snapshot); an explicit empty state until then.
+// Alerts view: scan alerts and services first seen serving (src/detect), newest first, in one
+// timeline; an explicit empty state when there are none (or detection is off).
 import type { DashSnapshot, AlertRow, ViewState } from './model';
-import { line, clip, type Column } from './text';
+import { line, clip, safe, type Column } from './text';
 import { renderTable, type Rendered } from './render-table';
 
 function timeText(us: number): string {
@@ -9,37 +9,37 @@ function timeText(us: number): string {
   return new Date(Math.floor(us / 1000)).toISOString().slice(11, 19);
 }
 
-/** One alert as a line: "hh:mm:ss kind: text" (made safe by the caller's table or clip). */
+/** One alert as a line: "hh:mm:ss kind: text" (UTC, control characters escaped). */
 export function alertLine(a: AlertRow): string {
-  return `${timeText(a.timeUs)} ${a.kind}: ${a.text}`.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
+  return safe(`${timeText(a.timeUs)} ${a.kind}: ${a.text}`);
 }
 
 const COLS: readonly Column[] = [
-  { title: 'TIME', width: 8 },
-  { title: 'KIND', width: 14 },
+  { title: 'TIME (UTC)', width: 10 },
+  { title: 'KIND', width: 12 },
   { title: 'DETAIL', width: 20, flex: true },
 ];
 
 export function renderAlerts(s: DashSnapshot, st: ViewState, w: number, h: number): Rendered {
-  if (s.alerts.length === 0) {
+  const rows = [...s.alerts, ...s.newServices].sort((a, b) => b.timeUs - a.timeUs);
+  if (rows.length === 0) {
     return {
       lines: [
         line(clip('Alerts: none', w), 'title'),
         line(''),
-        line(clip('No scans or new services detected. Port-scan and new-service detection fills', w), 'dim'),
-        line(clip('this view when it is enabled; nothing to show yet.', w), 'dim'),
+        line(clip('No port or address scans and no services seen serving yet. Scan detection and', w), 'dim'),
+        line(clip('the service inventory fill this view as traffic arrives.', w), 'dim'),
       ],
       total: 0,
     };
   }
-  const rows = s.alerts.slice().reverse();
   return renderTable(
     {
-      title: `Alerts: ${s.alerts.length} (newest first)`,
+      title: `Alerts: ${s.alerts.length} scan${s.alerts.length === 1 ? '' : 's'}, ${s.newServices.length} service${s.newServices.length === 1 ? '' : 's'} seen (newest first)`,
       cols: COLS,
       count: rows.length,
       row: (i) => [timeText(rows[i].timeUs), rows[i].kind, rows[i].text],
-      style: () => 'warn',
+      style: (i) => (rows[i].kind === 'new service' ? '' : 'warn'),
       empty: '',
     },
     w,

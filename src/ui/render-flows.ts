@@ -18,7 +18,8 @@ function flowBytes(f: FlowRow): number {
   return f.origFrameBytes + f.respFrameBytes;
 }
 
-export function sortedFlows(rows: FlowRow[], sort: string, nowUs: number): FlowRow[] {
+/** Flows sorted by bytes (both ways), packets, idle (most recent first) or age (oldest first). */
+export function sortedFlows(rows: FlowRow[], sort: string): FlowRow[] {
   const lastUs = (f: FlowRow) => f.startUs + f.durationUs;
   const tie = (a: FlowRow, b: FlowRow) => a.startUs - b.startUs || (a.origH < b.origH ? -1 : a.origH > b.origH ? 1 : a.origP - b.origP);
   switch (sort) {
@@ -29,7 +30,6 @@ export function sortedFlows(rows: FlowRow[], sort: string, nowUs: number): FlowR
     case 'age':
       return rows.sort((a, b) => tie(a, b));
     default:
-      void nowUs;
       return rows.sort((a, b) => flowBytes(b) - flowBytes(a) || tie(a, b));
   }
 }
@@ -51,7 +51,7 @@ const COLS: readonly Column[] = [
 export function renderFlows(s: DashSnapshot, st: ViewState, w: number, h: number): Rendered {
   const sorts = VIEW_SORTS[2];
   const sort = sorts[st.sort[2] % sorts.length];
-  const rows = sortedFlows(s.flows ? s.flows.slice() : [], sort, s.nowUs);
+  const rows = sortedFlows(s.flows ? s.flows.slice() : [], sort);
   const f = s.stats.flows;
   const byP = (k: string) => rows.filter((r) => (k === 'other' ? !['tcp', 'udp', 'icmp', 'icmp6'].includes(r.proto) : k === 'icmp' ? r.proto === 'icmp' || r.proto === 'icmp6' : r.proto === k)).length;
   const parts = ['tcp', 'udp', 'icmp', 'other'].map((k) => [k, byP(k)] as const).filter(([, n]) => n > 0);
@@ -67,17 +67,17 @@ export function renderFlows(s: DashSnapshot, st: ViewState, w: number, h: number
       row: (i) => {
         const r = rows[i];
         return [
-        r.proto,
-        endpoint(r.origH, r.origP, r.proto),
-        endpoint(r.respH, r.respP, r.proto),
-        r.tcpState ?? r.connState,
-        shortCount(r.origPkts),
-        bytes(r.origFrameBytes),
-        shortCount(r.respPkts),
-        bytes(r.respFrameBytes),
-        r.history,
-        age(now - r.startUs),
-        age(now - (r.startUs + r.durationUs)),
+          r.proto,
+          endpoint(r.origH, r.origP, r.proto),
+          endpoint(r.respH, r.respP, r.proto),
+          r.tcpState ?? r.connState,
+          shortCount(r.origPkts),
+          bytes(r.origFrameBytes),
+          shortCount(r.respPkts),
+          bytes(r.respFrameBytes),
+          r.history,
+          age(now - r.startUs),
+          age(now - (r.startUs + r.durationUs)),
         ];
       },
       empty: '(no flows)',

@@ -80,14 +80,14 @@ export function renderHosts(s: DashSnapshot, st: ViewState, w: number, h: number
       row: (i) => {
         const r = rows[i];
         return [
-        r.address,
-        shortCount(r.packetsIn),
-        shortCount(r.packetsOut),
-        bytes(r.bytesIn),
-        bytes(r.bytesOut),
-        String(r.peers),
-        String(r.portsServed),
-        String(r.portsUsed),
+          r.address,
+          shortCount(r.packetsIn),
+          shortCount(r.packetsOut),
+          bytes(r.bytesIn),
+          bytes(r.bytesOut),
+          String(r.peers),
+          String(r.portsServed),
+          String(r.portsUsed),
         ];
       },
       empty: '(no IP traffic yet)',

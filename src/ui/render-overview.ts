@@ -86,10 +86,11 @@ export function renderRecentAlerts(s: DashSnapshot, w: number, n: number): Line[
 
 /**
  * The overview in `h` lines (0: natural size for the text mode). Two columns from 76 columns up
- * (protocols | talkers); the top ports get the rows that are left.
+ * (protocols | talkers); the top ports get the rows that are left. `throughput` false: the
+ * screen draws the throughput as a chart of its own (large terminals).
  */
-export function renderOverview(s: DashSnapshot, w: number, h: number, g: Glyphs): Rendered {
-  const lines: Line[] = renderThroughput(s, w, g);
+export function renderOverview(s: DashSnapshot, w: number, h: number, g: Glyphs, throughput = true): Rendered {
+  const lines: Line[] = throughput ? renderThroughput(s, w, g) : [];
   const twoCols = w >= 76;
   const alertRows = h === 0 ? 5 : h >= 24 ? 3 : 1;
   if (twoCols) {

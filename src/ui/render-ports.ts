@@ -83,6 +83,7 @@ export function renderPorts(s: DashSnapshot, st: ViewState, w: number, h: number
   );
 }
 
+/** The cells of one port row. */
 function portCells(s: DashSnapshot, r: PortRow): string[] {
   return [
     portLabel(r),

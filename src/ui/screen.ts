@@ -3,9 +3,11 @@
 // keeps the last one while paused); keys re-render the last snapshot at once. Nothing here
 // counts packets: the capture pipeline runs beside it and never waits for drawing.
 import * as blessed from 'blessed';
+import * as contrib from 'blessed-contrib';
 import type { DashSnapshot } from './model';
 import { ViewState, VIEW_COUNT } from './model';
-import { composeScreen, HEADER_LINES, FOOTER_LINES } from './views';
+import { composeScreen, chartRows, HEADER_LINES, FOOTER_LINES } from './views';
+import { SERIES_SECONDS } from './model';
 import { VIEW_SORTS } from './views-meta';
 import type { Glyphs, Line } from './text';
 
@@ -20,8 +22,8 @@ export interface ScreenHooks {
   setDisplayFilter(expr: string): string;
   /** Current display filter text (to edit). */
   displayFilter(): string;
-  /** The user asked to quit (q, Ctrl-C). */
-  quit(): void;
+  /** The user asked to quit (q, Ctrl-C), or drawing failed (`error`). */
+  quit(error?: unknown): void;
   setPaused(p: boolean): void;
 }
 
@@ -60,6 +62,8 @@ export class Dashboard {
   private readonly body: blessed.Widgets.BoxElement;
   private readonly footer: blessed.Widgets.BoxElement;
   private prompt: blessed.Widgets.TextboxElement | null = null;
+  private chart: contrib.LineElement | null = null;
+  private chartH = 0;
   private snap: DashSnapshot | null = null;
   private timer: NodeJS.Timeout | null = null;
   private paused = false;
@@ -92,8 +96,24 @@ export class Dashboard {
   }
 
   start(): void {
-    this.refresh();
-    this.timer = setInterval(() => this.refresh(), this.opts.refreshMs);
+    this.safely(() => this.refresh());
+    this.timer = setInterval(() => this.safely(() => this.refresh()), this.opts.refreshMs);
+  }
+
+  /** New data outside the 1 Hz tick (the capture ended, a re-read finished): snapshot and redraw now. */
+  update(): void {
+    this.safely(() => this.refresh(true));
+  }
+
+  /** Runs a timer or key action; an error ends the dashboard (reported once the terminal is restored). */
+  private safely(fn: () => void): void {
+    try {
+      fn();
+    } catch (e) {
+      if (this.timer !== null) clearInterval(this.timer);
+      this.timer = null;
+      this.hooks.quit(e);
+    }
   }
 
   /** A fresh snapshot (unless paused, or final already) and a redraw. */
@@ -121,8 +141,11 @@ export class Dashboard {
     const t0 = this.opts.onDrawCpu ? process.cpuUsage() : null;
     const w = Math.max(20, this.screen.width as number);
     const h = Math.max(HEADER_LINES + FOOTER_LINES + 1, this.screen.height as number);
-    const c = composeScreen(this.snap, this.state, w, h, this.opts.glyphs, this.note());
+    const ch = chartRows(this.state, w, h);
+    this.layoutChart(ch);
+    const c = composeScreen(this.snap, this.state, w, h, this.opts.glyphs, this.note(), ch);
     this.total = c.total;
+    if (ch > 0) this.drawChart(this.snap);
     const col = this.opts.color;
     this.header.setContent(c.header.map((l) => tagged(l, w, col)).join('\n'));
     this.body.setContent(c.body.map((l) => tagged(l, w, col)).join('\n'));
@@ -132,6 +155,44 @@ export class Dashboard {
       const d = process.cpuUsage(t0);
       this.opts.onDrawCpu!(d.user + d.system);
     }
+  }
+
+  /** Shows the throughput chart in `rows` rows under the header (0 hides it) and moves the body. */
+  private layoutChart(rows: number): void {
+    if (rows === this.chartH) return;
+    this.chartH = rows;
+    if (rows > 0 && this.chart === null) {
+      const col = this.opts.color;
+      // appended after construction: the chart makes its canvas on 'attach'
+      this.chart = contrib.line({
+        top: HEADER_LINES,
+        left: 0,
+        width: '100%',
+        height: rows,
+        showLegend: true,
+        legend: { width: 14 },
+        showNthLabel: 10,
+        xPadding: 4,
+        xLabelPadding: 3,
+        style: { line: col ? 'yellow' : 'white', text: col ? 'green' : 'white', baseline: col ? 'black' : 'white' },
+      });
+      this.screen.append(this.chart);
+    }
+    if (this.chart !== null) {
+      if (rows > 0) this.chart.show();
+      else this.chart.hide();
+    }
+    this.body.top = HEADER_LINES + rows;
+    this.body.height = `100%-${HEADER_LINES + FOOTER_LINES + rows}`;
+  }
+
+  /** The last 60 s of bit rate (packet time) in the chart, scaled to a readable unit. */
+  private drawChart(s: DashSnapshot): void {
+    const bps = Array.from(s.seriesBytes, (b) => b * 8);
+    const max = Math.max(0, ...bps);
+    const [div, unit] = max >= 1e9 ? [1e9, 'Gbit/s'] : max >= 1e6 ? [1e6, 'Mbit/s'] : max >= 1e3 ? [1e3, 'kbit/s'] : [1, 'bit/s'];
+    const x = bps.map((_, i) => `${i - SERIES_SECONDS + 1}s`);
+    this.chart!.setData([{ title: unit, x, y: bps.map((v) => Math.round((v / div) * 10) / 10) }]);
   }
 
   private note(): string {
@@ -174,7 +235,7 @@ export class Dashboard {
     const when = (keys: string[], fn: () => void) =>
       s.key(keys, () => {
         if (this.prompt !== null || swallow) return;
-        fn();
+        this.safely(fn);
       });
     when(['q', 'C-c'], () => this.hooks.quit());
     for (let i = 1; i <= VIEW_COUNT; i++) when([String(i)], () => this.setView(i - 1));

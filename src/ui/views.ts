@@ -16,10 +16,10 @@ import { VIEW_TITLES } from './views-meta';
 export const CONNECTIONS_VIEW = 2;
 
 /** Renders view `v` of the snapshot into `h` body lines (0: natural length, for the text mode). */
-export function renderView(v: number, s: DashSnapshot, st: ViewState, w: number, h: number, g: Glyphs): Rendered {
+export function renderView(v: number, s: DashSnapshot, st: ViewState, w: number, h: number, g: Glyphs, chart = false): Rendered {
   switch (v) {
     case 0:
-      return renderOverview(s, w, h, g);
+      return renderOverview(s, w, h, g, !chart);
     case 1:
       return renderPorts(s, st, w, h);
     case 2:
@@ -47,15 +47,23 @@ export interface Composed {
   total: number;
 }
 
-/** The whole screen for a terminal of w x h cells. */
-export function composeScreen(s: DashSnapshot, st: ViewState, w: number, h: number, g: Glyphs, note = ''): Composed {
-  const bodyH = Math.max(1, h - HEADER_LINES - FOOTER_LINES);
+/** Rows of the overview's throughput chart (blessed-contrib line) on a w x h terminal, 0 for none. */
+export function chartRows(st: ViewState, w: number, h: number): number {
+  return st.view === 0 && !st.help && w >= 120 && h >= 40 ? 12 : 0;
+}
+
+/**
+ * The whole screen for a terminal of w x h cells; `chart` rows below the header are left to the
+ * throughput chart (the overview then omits its sparklines).
+ */
+export function composeScreen(s: DashSnapshot, st: ViewState, w: number, h: number, g: Glyphs, note = '', chart = 0): Composed {
+  const bodyH = Math.max(1, h - HEADER_LINES - FOOTER_LINES - chart);
   const header = renderHeader(s, w);
   let body: Line[];
   let total = 0;
   if (st.help) body = renderHelp(w).slice(0, bodyH);
   else {
-    const r = renderView(st.view, s, st, w, bodyH, g);
+    const r = renderView(st.view, s, st, w, bodyH, g, chart > 0);
     body = r.lines.slice(0, bodyH);
     total = r.total;
   }
