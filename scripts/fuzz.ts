@@ -576,18 +576,31 @@ function fuzzFilter(rng: Rng, ctx: Ctx): string | null {
   return null;
 }
 
+/** Opcodes of every valid classic BPF instruction (load, store, ALU, jumps, return, misc). */
+const BPF_OPS: number[] = [
+  0x20, 0x28, 0x30, 0x40, 0x48, 0x50, 0x80, 0x00, 0x60, 0x01, 0x61, 0x81, 0xb1, 0x02, 0x03,
+  ...[0x00, 0x10, 0x20, 0x30, 0x40, 0x50, 0x60, 0x70, 0x90, 0xa0].flatMap((op) => [0x04 | op, 0x0c | op]), 0x84,
+  0x05, 0x15, 0x1d, 0x25, 0x2d, 0x35, 0x3d, 0x45, 0x4d, 0x06, 0x16, 0x07, 0x87,
+];
+
 function fuzzBpf(rng: Rng, ctx: Ctx): string | null {
   const len = 1 + rng.int(rng.chance(0.1) ? 300 : 24);
-  const prog = new Uint32Array(len * 2);
-  const classes = [0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07];
+  const prog = new Uint32Array(len * 4); // [code, jt, jf, k] per instruction
+  const valid = rng.chance(0.8);
   for (let i = 0; i < len; i++) {
-    const code = rng.chance(0.8) ? (rng.pick(classes) | (rng.int(32) << 3)) & 0xff : rng.int(65536);
-    const jt = rng.int(rng.chance(0.8) ? Math.max(1, len - i) : 256);
-    const jf = rng.int(rng.chance(0.8) ? Math.max(1, len - i) : 256);
-    prog[2 * i] = (code << 16) | (jt << 8) | jf;
-    prog[2 * i + 1] = rng.chance(0.6) ? rng.int(128) : rng.pick(INTERESTING32);
+    const left = len - i - 1;
+    const code = valid ? rng.pick(BPF_OPS) : rng.int(65536);
+    const jt = valid ? rng.int(left + 1) : rng.int(256);
+    const jf = valid ? rng.int(left + 1) : rng.int(256);
+    let k = rng.chance(0.6) ? rng.int(128) : rng.pick(INTERESTING32);
+    if (valid && (code & 0xe7) === 0x60 || code === 0x02 || code === 0x03) k = rng.int(16); // M[k]
+    if (valid && code === 0x05) k = rng.int(left + 1); // ja
+    prog[4 * i] = code;
+    prog[4 * i + 1] = jt;
+    prog[4 * i + 2] = jf;
+    prog[4 * i + 3] = k >>> 0;
   }
-  if (rng.chance(0.7)) prog[2 * (len - 1)] = (0x06 << 16) >>> 0; // ret k
+  if (valid || rng.chance(0.5)) prog[4 * (len - 1)] = rng.chance(0.5) ? 0x06 : 0x16; // ret k / ret a
   let fn;
   try {
     fn = compileProgram(prog).fn;

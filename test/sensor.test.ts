@@ -148,10 +148,16 @@ test('ipfix: nfcapd receives the flows; nfdump totals (flows, packets, bytes by 
       for (const [pr, sa, sp, da, dp, pkt, byt, fl, ts] of recs) {
         assert.equal(fl, '1', 'one flow per record (nothing aggregated)');
         packets += Number(pkt);
-        const a = `${sa}#${sp}`;
-        const b = `${da}#${dp}`;
-        biflows.add(`${pr} ${a < b ? a + ' ' + b : b + ' ' + a} ${ts}`);
-        if (pr === 'TCP' || pr === 'UDP') addFlow(byPort, pr.toLowerCase(), Number(sp), Number(dp), Number(pkt), Number(byt));
+        // ICMP "ports" hold type and code, which differ between the directions of a flow
+        const icmp = pr === '1' || pr === '58' || pr.startsWith('ICMP');
+        const a = icmp ? sa : `${sa}#${sp}`;
+        const b = icmp ? da : `${da}#${dp}`;
+        // echo request and reply (8/0, 128/129) are the two directions of one ICMP flow
+        const icmpType = icmp ? { '0': '8', '129': '128' }[dp.split('.')[0]] ?? dp.split('.')[0] : '';
+        biflows.add(`${pr} ${a < b ? a + ' ' + b : b + ' ' + a} ${ts} ${icmpType}`);
+        // (-N prints protocol numbers)
+        const proto = pr === '6' || pr === 'TCP' ? 'tcp' : pr === '17' || pr === 'UDP' ? 'udp' : '';
+        if (proto !== '') addFlow(byPort, proto, Number(sp), Number(dp), Number(pkt), Number(byt));
       }
       const name = path.basename(file);
       const flowPackets = doc.counters.packets.ipv4 + doc.counters.packets.ipv6;

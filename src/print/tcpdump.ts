@@ -84,6 +84,8 @@ const TH_ACK = 0x10;
 const TH_URG = 0x20;
 const TCP_FLAG_CHARS = 'FSRP.UEW';
 const HEX_DIGITS = '0123456789abcdef';
+/** eigrp_opcode_values (print-eigrp.c). */
+const EIGRP_OPCODES: (string | undefined)[] = [undefined, 'Update', undefined, 'Query', 'Reply', 'Hello', 'IPX SAP', 'Probe'];
 /** pimv2_type_values (print-pim.c). */
 const PIM_TYPES = [
   'Hello',
@@ -1125,7 +1127,7 @@ export class TcpdumpLinePrinter implements PacketSink {
         if (end - bp < 20 || d[bp] !== 2) break;
         const op = d[bp + 1];
         out.ascii('EIGRP ');
-        const name = op === 1 ? 'Update' : op === 3 ? 'Query' : op === 4 ? 'Reply' : op === 5 ? 'Hello' : op === 6 ? 'IPX SAP' : op === 7 ? 'Probe' : undefined;
+        const name = EIGRP_OPCODES[op];
         if (name !== undefined) out.ascii(name);
         else {
           out.ascii('unknown (');
@@ -1843,7 +1845,6 @@ export class TcpdumpLinePrinter implements PacketSink {
       if (opt === 0) break;
     }
     out.byte(93);
-    void flags;
     return true;
   }
 
@@ -1887,9 +1888,8 @@ export class TcpdumpLinePrinter implements PacketSink {
       }
       case 1: {
         // join
-        if (!(len === 12 && flags & TH_SYN) && !(len === 16 && (flags & (TH_SYN | TH_ACK)) === (TH_SYN | TH_ACK)) && !(len === 24 && flags & TH_ACK)) {
-          return false;
-        }
+        const synAck = (flags & (TH_SYN | TH_ACK)) === (TH_SYN | TH_ACK);
+        if (!(len === 12 && flags & TH_SYN) && !(len === 16 && synAck) && !(len === 24 && flags & TH_ACK)) return false;
         if (len !== 24) {
           if (d[o + 2] & 1) out.ascii(' backup');
           out.ascii(' id ');
@@ -2428,6 +2428,34 @@ export class TcpdumpLinePrinter implements PacketSink {
         out.ascii(', seq ');
         out.u32dec(u16(d, bp + 6));
         break;
+      case 130:
+        if (length === 24) this.mld6(bp, end);
+        else if (length >= 28) {
+          // mldv2_query_print() without -v
+          out.ascii(' v2 [gaddr ');
+          if (avail < 24) return this.truncJ('icmp6');
+          out.ipv6(d, bp + 8);
+          if (avail < 28) return this.truncJ('icmp6');
+          const nsrcs = u16(d, bp + 26);
+          if (nsrcs > 0) {
+            if (length < 28 + nsrcs * 16) out.ascii(' [invalid number of sources]');
+            else {
+              out.ascii(', ');
+              out.u32dec(nsrcs);
+              out.ascii(' source(s)');
+            }
+          }
+          out.byte(93);
+        } else {
+          out.ascii(' unknown-version (len ');
+          out.u32dec(length);
+          out.ascii(') ');
+        }
+        break;
+      case 131:
+      case 132:
+        this.mld6(bp, end);
+        break;
       case 133:
       case 134:
       case 141:
@@ -2473,6 +2501,15 @@ export class TcpdumpLinePrinter implements PacketSink {
     }
     out.ascii(', length ');
     out.u32dec(length);
+  }
+
+  /** mld6_print(): MLDv1 delay and address, glued to the type name as tcpdump prints them. */
+  private mld6(bp: number, end: number): void {
+    if (end - bp < 24) return;
+    this.out.ascii('max resp delay: ');
+    this.out.u32dec(u16(this.d, bp + 4));
+    this.out.ascii(' addr: ');
+    this.out.ipv6(this.d, bp + 8);
   }
 
   /** Protocol found by the last upperLayer(). */
