@@ -22,6 +22,10 @@ const TIMEOUT_MS = 300_000;
 export const COMPOUND =
   '(tcp port 443 and tcp[tcpflags] & (tcp-syn|tcp-fin) != 0) or (udp port 53 and not src net 10.0.0.0/16) or (ip6 and tcp dst port 80)';
 
+/** A fixed program (the file name comes in argv): read the file in 8 MiB chunks and nothing else. */
+const READ_FLOOR =
+  "const fs=require('fs');const fd=fs.openSync(process.argv[1],'r');const b=Buffer.allocUnsafe(8<<20);let p=0,n;while((n=fs.readSync(fd,b,0,b.length,p))>0)p+=n;";
+
 interface Case {
   name: string;
   /** Arguments after `portscope dump` and after `tcpdump`. */
@@ -225,6 +229,11 @@ function main(): number {
   for (const f of [psOut, tdOut]) fs.rmSync(f, { force: true });
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
   for (const r of rows) process.stdout.write(r.map((v, i) => (i === r.length - 1 ? v : v.padEnd(widths[i]))).join('  ') + '\n');
+  // The floor for any reader built on fs.readSync: read the whole file in 8 MiB chunks, parse nothing.
+  const floor = bestPair([process.execPath, ['-e', READ_FLOOR, F]], ['tcpdump', ['-r', F, '--count']], false, opts.runs);
+  if (floor[0].ok && floor[1].ok) {
+    process.stdout.write(`\nread floor: node fs.readSync of the whole file, no parsing: ${floor[0].seconds.toFixed(2)} s = ${(floor[0].seconds / floor[1].seconds).toFixed(2)} × tcpdump --count (${floor[1].seconds.toFixed(2)} s)\n`);
+  }
   process.stdout.write(`\n${compareText(F, 100_000)}\n`);
   process.stdout.write(`load average at end: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}\n`);
   process.stdout.write(failures === 0 ? 'all goals met\n' : `${failures} case(s) missed a goal or failed\n`);

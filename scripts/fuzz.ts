@@ -1,6 +1,7 @@
 // Robustness fuzzer: random and mutated input through every parser of portscope.
 //
-//   node dist/scripts/fuzz.js [CASES=100000] [--seed N] [--case I] [--corpus DIR] [--quiet]
+//   node dist/scripts/fuzz.js [CASES=100000] [--seed N] [--case I [--keep]] [--corpus DIR] [--quiet]
+//   (--keep: leave the last case's input files in a temporary directory, to replay with the CLI)
 //
 // Targets (one per case, chosen by the case's own PRNG, so `--seed S --case I` replays case I):
 //   reader   a real capture (fixtures/*.pcap*, small corpus captures) mutated: bit flips, byte
@@ -38,9 +39,9 @@ import type { PacketSink } from '../src/pipeline';
 import { compileFilterProvider, FilterError } from '../src/filter/index';
 import { compileProgram } from '../src/filter/jit';
 import { BpfValidationError } from '../src/filter/bpf';
-import { readProfileFile } from '../src/cli/profile';
-import { mergeProfiles, ProfileError } from '../src/report/profile';
-import { renderProfile, FORMATS } from '../src/report/format';
+import { mergeProfileFiles } from '../src/cli/profile';
+import { ProfileError } from '../src/report/profile';
+import { FORMATS } from '../src/report/format';
 
 export const TARGETS = ['reader', 'decode', 'filter', 'bpf', 'profile'] as const;
 export type Target = (typeof TARGETS)[number];
@@ -674,10 +675,8 @@ function fuzzProfile(rng: Rng, ctx: Ctx): string | null {
   const file = path.join(ctx.tmp, rng.chance(0.5) ? 'case.json' : 'bad\u001bname.json');
   fs.writeFileSync(file, text, 'latin1');
   try {
-    const doc = readProfileFile(file);
-    const merged = mergeProfiles([doc, doc], 20);
     for (const f of FORMATS) {
-      const s = renderProfile(merged, f, { top: 20 });
+      const s = [...mergeProfileFiles([file, file], f, 20)].join('');
       const bad = badTerminalChar(s);
       if (bad >= 0) return `mutated profile rendered as ${f} has char 0x${s.charCodeAt(bad).toString(16)} near ${JSON.stringify(s.slice(Math.max(0, bad - 40), bad + 5))}`;
     }
@@ -800,19 +799,22 @@ async function main(argv: string[]): Promise<number> {
   let only: number | undefined;
   let corpus: string | undefined;
   let quiet = false;
+  let tmpDir: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--seed') seed = Number(argv[++i]);
     else if (a === '--case') only = Number(argv[++i]);
     else if (a === '--corpus') corpus = argv[++i];
     else if (a === '--quiet') quiet = true;
+    else if (a === '--keep') tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'portscope-fuzz-keep-'));
     else if (/^\d+$/.test(a)) cases = Number(a);
     else {
-      process.stderr.write('usage: node dist/scripts/fuzz.js [CASES] [--seed N] [--case I] [--corpus DIR] [--quiet]\n');
+      process.stderr.write('usage: node dist/scripts/fuzz.js [CASES] [--seed N] [--case I [--keep]] [--corpus DIR] [--quiet]\n');
       return 2;
     }
   }
-  const r = await runFuzz({ cases, seed, only, corpus, progress: !quiet });
+  const r = await runFuzz({ cases, seed, only, corpus, progress: !quiet, tmpDir });
+  if (tmpDir !== undefined) process.stdout.write(`fuzz: inputs of the last case kept in ${tmpDir}\n`);
   const per = TARGETS.map((t) => `${t} ${r.perTarget[t]} (${r.errors[t]} rejected, ${(r.msPerTarget[t] / 1000).toFixed(1)} s)`).join(', ');
   process.stdout.write(`fuzz: ${r.cases} cases in ${(r.ms / 1000).toFixed(1)} s, seed ${seed}: ${per}; ${r.failures.length} failures\n`);
   for (const f of r.failures) process.stdout.write(`  case ${f.caseIndex} (${f.target}; replay: --seed ${seed} --case ${f.caseIndex}): ${f.detail}\n`);

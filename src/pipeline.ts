@@ -1,7 +1,12 @@
 // Source -> decode -> filter -> sinks. A capture file and a live interface run exactly this loop.
-import type { PacketSource } from './capture/batch';
-import { decodeFrame } from '../decoders/frame';
-import { PacketInfo } from '../decoders/packet-info';
+//
+// Runs that only count take shorter loops: no filter and no sinks (dump --count) asks a file
+// source for batches carrying only their count (every record is still checked); a filter without
+// sinks (dump --count EXPR) runs the filter and counts. The decoders are loaded only by runs that
+// decode, PacketInfo only by runs with sinks (startup time of the counting runs).
+import type { PacketBatch, PacketSource } from './capture/batch';
+import type { decodeFrame as DecodeFrame } from '../decoders/frame';
+import type { PacketInfo } from '../decoders/packet-info';
 import type { FilterFn } from './filter/types';
 
 /** A consumer of accepted packets: statistics, writers, printers, detectors. */
@@ -40,12 +45,102 @@ export class PipelineStats {
   readonly decodeStatus = new Float64Array(4);
 }
 
+/** A source that can deliver batches carrying only their count (the file readers: FileSource). */
+interface CountOnlySource {
+  setCountOnly(on: boolean): void;
+}
+
+function canCountOnly(s: PacketSource): s is PacketSource & CountOnlySource {
+  return typeof (s as Partial<CountOnlySource>).setCountOnly === 'function';
+}
+
 export async function runPipeline(source: PacketSource, opts: PipelineOptions): Promise<PipelineStats> {
   const stats = new PipelineStats();
-  const p = new PacketInfo();
+  const nSinks = opts.sinks.length;
+  const provider = opts.filter ?? null;
+  const max = opts.maxPackets ?? 0;
+  if (nSinks === 0 && !opts.decode) {
+    if (provider === null && max === 0) {
+      // counting only (dump --count without a filter): nothing looks at the packets
+      if (canCountOnly(source)) source.setCountOnly(true);
+      let seen = 0;
+      for await (const b of source.batches()) seen += b.count;
+      stats.seen = seen;
+      stats.accepted = seen;
+      return stats;
+    }
+    if (provider !== null) return countFiltered(source, provider, max, stats);
+  }
+  return runFull(source, opts, stats);
+}
+
+/** The filter of packet i's link type (compiled once per link type, cached by index in `cache`). */
+function filterFor(
+  source: PacketSource,
+  provider: FilterProvider,
+  cache: (FilterFn | null | undefined)[],
+  b: PacketBatch,
+  i: number,
+): FilterFn | null {
+  const lt = b.linkType[i];
+  let f = cache[lt];
+  if (f === undefined) {
+    const ifc = source.interfaces[b.ifIndex[i]];
+    f = provider(lt, ifc ? ifc.snaplen : 262144);
+    cache[lt] = f;
+  }
+  return f;
+}
+
+/** Filter and count, no sinks, no decoding (dump --count EXPR). */
+async function countFiltered(
+  source: PacketSource,
+  provider: FilterProvider,
+  max: number,
+  stats: PipelineStats,
+): Promise<PipelineStats> {
+  const filters: (FilterFn | null | undefined)[] = [];
+  let lastLink = -1;
+  let filter: FilterFn | null = null;
+  let seen = 0;
+  let accepted = 0;
+  outer: for await (const b of source.batches()) {
+    const data = b.data;
+    const n = b.count;
+    const offA = b.offset;
+    const capA = b.capLen;
+    const wireA = b.wireLen;
+    const ltA = b.linkType;
+    for (let i = 0; i < n; i++) {
+      if (ltA[i] !== lastLink) {
+        filter = filterFor(source, provider, filters, b, i);
+        lastLink = ltA[i];
+      }
+      if (filter === null || filter(data, offA[i], capA[i], wireA[i]) !== 0) {
+        accepted++;
+        if (accepted === max) {
+          seen += i + 1;
+          source.stop();
+          break outer;
+        }
+      }
+    }
+    seen += n;
+  }
+  stats.seen = seen;
+  stats.accepted = accepted;
+  return stats;
+}
+
+async function runFull(source: PacketSource, opts: PipelineOptions, stats: PipelineStats): Promise<PipelineStats> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const p = new (require('../decoders/packet-info') as typeof import('../decoders/packet-info')).PacketInfo();
+  const decodeFrame: typeof DecodeFrame | null = opts.decode
+    ? // eslint-disable-next-line @typescript-eslint/no-require-imports
+      (require('../decoders/frame') as typeof import('../decoders/frame')).decodeFrame
+    : null;
   const sinks = opts.sinks;
   const nSinks = sinks.length;
-  const decode = opts.decode;
   const max = opts.maxPackets ?? 0;
   const provider = opts.filter ?? null;
   // One compiled filter per link type, looked up by array index.
@@ -57,12 +152,6 @@ export async function runPipeline(source: PacketSource, opts: PipelineOptions): 
   const status = stats.decodeStatus;
 
   outer: for await (const b of source.batches()) {
-    if (provider === null && nSinks === 0 && !decode && max === 0) {
-      // counting only (dump --count without a filter): nothing looks at the packets
-      seen += b.count;
-      accepted += b.count;
-      continue;
-    }
     const data = b.data;
     for (let i = 0; i < b.count; i++) {
       seen++;
@@ -72,13 +161,7 @@ export async function runPipeline(source: PacketSource, opts: PipelineOptions): 
       const lt = b.linkType[i];
       if (provider !== null) {
         if (lt !== lastLink) {
-          let f = filters[lt];
-          if (f === undefined) {
-            const ifc = source.interfaces[b.ifIndex[i]];
-            f = provider(lt, ifc ? ifc.snaplen : 262144);
-            filters[lt] = f;
-          }
-          filter = f;
+          filter = filterFor(source, provider, filters, b, i);
           lastLink = lt;
         }
         if (filter !== null && filter(data, off, capLen, wireLen) === 0) continue;
@@ -93,7 +176,7 @@ export async function runPipeline(source: PacketSource, opts: PipelineOptions): 
       p.capEnd = off + capLen;
       p.linkType = lt;
       p.ifIndex = b.ifIndex[i];
-      if (decode) {
+      if (decodeFrame !== null) {
         status[decodeFrame(data, off, capLen, wireLen, lt, p)]++;
       }
       for (let s = 0; s < nSinks; s++) sinks[s].onPacket(p, data);

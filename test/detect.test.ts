@@ -329,3 +329,29 @@ test('corpus: every TCP/UDP capture runs; pairs with 10+ rejected ports (tshark 
   assert.ok(files > 100, `only ${files} captures read`);
   t.diagnostic(`${files} captures, ${alerts} alerts`);
 });
+
+test('nmap scan (fixtures/scan.pcap) merged into real corpus traffic: found, and only it', { timeout: 120_000 }, async (t) => {
+  const bgs = ['tcpdump/tests/mptcp-v0.pcap', 'tcpdump/tests/of10_s4810.pcap', 'tcpdump/tests/ssh.pcap'].map((f) => path.join(CORPUS, f));
+  if (!bgs.every((f) => fs.existsSync(f))) {
+    t.skip(`corpus not found at ${CORPUS}`);
+    return;
+  }
+  if (spawnSync('editcap', ['-h'], { stdio: 'ignore' }).status !== 0 || spawnSync('mergecap', ['-h'], { stdio: 'ignore' }).status !== 0) {
+    t.skip('editcap/mergecap (wireshark-common) not installed');
+    return;
+  }
+  const scan = path.join(ROOT, 'fixtures/scan.pcap');
+  const first = (f: string) => Number(spawnSync('tcpdump', ['-tt', '-nr', f, '-c', '1'], { encoding: 'utf8' }).stdout.split(' ')[0]);
+  for (const bg of bgs) {
+    assert.deepEqual((await detectFile(bg)).monitor.alerts(), [], `${bg} alone`);
+    const shifted = path.join(tmp, 'shifted.pcap');
+    const merged = path.join(tmp, 'merged.pcap');
+    const delta = first(bg) - first(scan) + 0.5;
+    assert.equal(spawnSync('editcap', ['-t', delta.toFixed(6), scan, shifted]).status, 0);
+    assert.equal(spawnSync('mergecap', ['-F', 'pcap', '-w', merged, bg, shifted]).status, 0);
+    const al = (await detectFile(merged)).monitor.alerts();
+    assert.equal(al.length, 1, `${bg}: ${JSON.stringify(al.map((a) => a.message))}`);
+    assert.equal(al[0].scanner, '10.99.0.1');
+    assert.equal(al[0].target, '10.99.0.2');
+  }
+});

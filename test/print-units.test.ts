@@ -243,3 +243,19 @@ test('never throws: random and cut frames on every link type, every option set',
     }
   }
 });
+
+test('OutBuf additions: u32dec, u32pad, graphic', () => {
+  const o = new OutBuf(-1, 4096);
+  for (const v of [0, 9, 10, 99, 100, 101, 65535, 999999, 1000000, 2147483647, 2147483648, 4294967295]) {
+    o.u32dec(v);
+    assert.equal(o.take(), String(v));
+  }
+  o.u32pad(42, 6);
+  o.byte(32);
+  o.u32pad(924505488, 9);
+  o.byte(32);
+  o.u32pad(1000000, 6);
+  o.byte(32);
+  o.graphic(Uint8Array.from([0x20, 0x41, 0x7e, 0x7f, 0x0a, 0xff]), 0, 6);
+  assert.equal(o.take(), '000042 924505488 1000000 .A~...');
+});

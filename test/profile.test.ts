@@ -266,6 +266,31 @@ test('conn_state verdicts on the recorded fixture conn-states.pcap (refused, res
   assert.deepEqual(icmp.map((f) => [f.proto, f.orig_pkts, f.resp_pkts, f.conn_state]).sort(), [['icmp', 3, 3, 'OTH'], ['icmp6', 2, 2, 'OTH']]);
 });
 
+test('every flow listed in fixtures/expected-flows.tsv has its Zeek conn_state', { skip: !haveFixture('expected-flows.tsv') && 'fixtures/expected-flows.tsv missing' }, () => {
+  const rows = fs.readFileSync(path.join(FIXTURES, 'expected-flows.tsv'), 'utf8').split('\n').filter((l) => l && !l.startsWith('#'));
+  const head = rows[0].split('\t');
+  const byFile = new Map<string, Record<string, string>[]>();
+  for (const l of rows.slice(1)) {
+    const c = l.split('\t');
+    const r = Object.fromEntries(head.map((h, i) => [h, c[i]]));
+    byFile.set(r.file, [...(byFile.get(r.file) ?? []), r]);
+  }
+  let checked = 0;
+  for (const [file, want] of byFile) {
+    if (!haveFixture(file)) continue;
+    const doc = profileJson(['-r', path.join(FIXTURES, file), '--top', '100000']);
+    for (const w of want) {
+      const f = doc.flows.top.find(
+        (x) => x.proto.startsWith(w.proto) && x.orig_h === w.orig_h && String(x.orig_p) === w.orig_p && x.resp_h === w.resp_h && String(x.resp_p) === w.resp_p,
+      );
+      assert.ok(f, `${file}: flow ${w.proto} ${w.orig_h}:${w.orig_p} -> ${w.resp_h}:${w.resp_p} not found`);
+      assert.equal(f.conn_state, w.conn_state, `${file}: ${w.orig_h}:${w.orig_p} -> ${w.resp_h}:${w.resp_p}`);
+      checked++;
+    }
+  }
+  assert.ok(checked >= 20, `only ${checked} flows checked`);
+});
+
 test('fixtures: five SF connections to port 80 in http.pcap; DNS flows in dns.pcap', { skip: !(haveFixture('http.pcap') && haveFixture('dns.pcap')) && 'fixtures missing' }, () => {
   const http = profileJson(['-r', path.join(FIXTURES, 'http.pcap'), '--top', '100']);
   const tcp = http.flows.top.filter((f) => f.proto === 'tcp');

@@ -109,7 +109,7 @@ test('prometheus: two sensors scraped by the real Prometheus; PromQL sum by (por
 
 /** IP-level bytes by port from tshark (ip.len / IPv6 payload length + 40): the IPFIX octet oracle. */
 function tsharkIpBytesByPort(file: string): Map<string, [number, number]> {
-  const r = spawnSync('tshark', ['-r', file, '-Y', 'not icmp and not icmpv6', '-T', 'fields', '-E', 'separator=\t',
+  const r = spawnSync('tshark', ['-r', file, '-o', 'ip.defragment:FALSE', '-o', 'ipv6.defragment:FALSE', '-Y', 'not icmp and not icmpv6', '-T', 'fields', '-E', 'separator=\t',
     '-e', 'ip.len', '-e', 'ipv6.plen', '-e', 'tcp.srcport', '-e', 'tcp.dstport', '-e', 'udp.srcport', '-e', 'udp.dstport'], { encoding: 'utf8', maxBuffer: 1 << 28 });
   assert.equal(r.status, 0, r.stderr);
   const m = new Map<string, [number, number]>();

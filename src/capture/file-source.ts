@@ -10,6 +10,8 @@ export abstract class FileSource implements PacketSource {
   warning: SourceWarning | null = null;
   protected readonly batch = new PacketBatch();
   private stopped = false;
+  /** Batches carry only `count` (see setCountOnly). */
+  protected countOnly = false;
 
   constructor(protected readonly r: ChunkReader) {}
 
@@ -19,6 +21,16 @@ export abstract class FileSource implements PacketSource {
 
   stop(): void {
     this.stopped = true;
+  }
+
+  /**
+   * For a consumer that only counts packets (dump --count without a filter): from now on the
+   * batches carry only `count`; their per-packet arrays are left stale. Every record is still
+   * walked and checked exactly as otherwise (the same errors at the same offsets, the same
+   * truncation warning).
+   */
+  setCountOnly(on: boolean): void {
+    this.countOnly = on;
   }
 
   /**

@@ -3,7 +3,9 @@ import * as fs from 'node:fs';
 import { CaptureError, type PacketSource } from './batch';
 import { ChunkReader, errnoText } from './chunk-reader';
 import { PcapReader, pcapMagic } from './pcap-reader';
-import { PcapngReader, BT_SHB } from './pcapng-reader';
+
+/** pcapng's section header block type (pcapng-reader's BT_SHB; that module is loaded only for pcapng files). */
+const PCAPNG_SHB = 0x0a0d0d0a;
 
 function openFd(path: string): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -36,8 +38,8 @@ export async function openCaptureFile(path: string, chunkSize?: number): Promise
     const b = r.buf;
     const o = r.pos;
     if (pcapMagic(b, o) !== null) return await PcapReader.open(r);
-    if (((b[o] << 24) | (b[o + 1] << 16) | (b[o + 2] << 8) | b[o + 3]) >>> 0 === BT_SHB) {
-      return await PcapngReader.open(r);
+    if (((b[o] << 24) | (b[o + 1] << 16) | (b[o + 2] << 8) | b[o + 3]) >>> 0 === PCAPNG_SHB) {
+      return await (await import('./pcapng-reader')).PcapngReader.open(r);
     }
     throw new CaptureError(`${path}: unknown file format`);
   } catch (e) {

@@ -93,6 +93,7 @@ export class PcapReader extends FileSource {
   }
 
   protected parse(bt: PacketBatch): number {
+    if (this.countOnly) return this.walk(bt);
     const r = this.r;
     const d = r.view;
     const le = this.le;
@@ -133,6 +134,42 @@ export class PcapReader extends FileSource {
       capA[n] = cap <= snap ? cap : snap;
       offA[n] = p + 16;
       foA[n] = base + p;
+      n++;
+      p += 16 + cap;
+    }
+    r.pos = p;
+    bt.count = n;
+    return need;
+  }
+
+  /**
+   * parse() for a consumer that reads only `count` (see FileSource.setCountOnly): the same walk
+   * and the same checks of every record header, without filling the per-packet arrays.
+   */
+  private walk(bt: PacketBatch): number {
+    const r = this.r;
+    const d = r.view;
+    const le = this.le;
+    const end = r.end;
+    const slots = bt.slots;
+    const maxCap = this.maxCap;
+    let p = r.pos;
+    let n = 0;
+    let need = -1;
+    while (n < slots) {
+      if (end - p < 16) {
+        need = 16;
+        break;
+      }
+      const cap = d.getUint32(p + 8, le);
+      if (cap > maxCap) {
+        if (n > 0) break;
+        throw this.badCapLen(cap, r.base + p);
+      }
+      if (end - p < 16 + cap) {
+        need = 16 + cap;
+        break;
+      }
       n++;
       p += 16 + cap;
     }

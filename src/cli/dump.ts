@@ -1,13 +1,13 @@
 // `portscope dump`: tcpdump's reading, filtering, printing and writing.
+//
+// Startup: the printers, the pcap writer and the decoders are loaded only by the runs that use
+// them (`--count` loads neither), as compiling unused modules costs more than reading a small file.
 import { getopt, count, last, all, intArg, UsageError, type ParsedArgs } from './getopt';
 import { filterExpression, openSource, writeBanner, pipelineFilter } from './source';
 import { CaptureError } from '../capture/batch';
-import { PcapWriter } from '../capture/pcap-writer';
 import { runPipeline, type PacketSink, type FilterProvider } from '../pipeline';
-import { FilterError } from '../filter/index';
-import { OutBuf, OutputClosed } from '../print/out';
-import { createLinePrinter, type LinePrinterOptions } from '../print/tcpdump';
-import { createFieldsPrinter, compileFields, parseFieldsOptions } from '../print/fields';
+import type { OutBuf } from '../print/out';
+import type { LinePrinterOptions } from '../print/tcpdump';
 import { PcapReader } from '../capture/pcap-reader';
 
 export const DUMP_SPEC = {
@@ -61,9 +61,10 @@ export async function dumpMain(argv: readonly string[]): Promise<number> {
   const maxPackets = last(a, 'c') !== undefined ? intArg(last(a, 'c')!, 'packet count -c', 1) : 0;
 
   // -T fields: bad field names and -E options fail before the capture is opened, as in tshark.
-  if (last(a, 'T') === 'fields') {
-    compileFields(all(a, 'e'));
-    parseFieldsOptions(all(a, 'E'));
+  const fieldsMod = last(a, 'T') === 'fields' ? await import('../print/fields') : null;
+  if (fieldsMod !== null) {
+    fieldsMod.compileFields(all(a, 'e'));
+    fieldsMod.parseFieldsOptions(all(a, 'E'));
   }
   // scan detection (src/detect): options checked before the capture is opened
   const alerts = count(a, 'alerts') > 0 || last(a, 'alerts-json') !== undefined
@@ -81,10 +82,11 @@ export async function dumpMain(argv: readonly string[]): Promise<number> {
   const filter: FilterProvider | null = pipelineFilter(opened);
 
   const sinks: PacketSink[] = [];
-  const out = new OutBuf(1);
+  let out: OutBuf | null = null;
   let decode = false;
   const countOnly = count(a, 'count') > 0;
   if (writeFile !== undefined) {
+    const { PcapWriter } = await import('../capture/pcap-writer');
     sinks.push(
       await PcapWriter.open(writeFile, {
         linkType: first ? (first.linkTypeField ?? first.linkType) : 1,
@@ -102,7 +104,8 @@ export async function dumpMain(argv: readonly string[]): Promise<number> {
     const fields = all(a, 'e');
     if (fields.length === 0) throw new UsageError('-T fields needs at least one -e FIELD');
     // frame.interface_id: tshark leaves it empty for classic pcap files (they have no interfaces).
-    sinks.push(createFieldsPrinter(out, fields, all(a, 'E'), !(source instanceof PcapReader)));
+    out = new (await import('../print/out')).OutBuf(1);
+    sinks.push(fieldsMod!.createFieldsPrinter(out, fields, all(a, 'E'), !(source instanceof PcapReader)));
     decode = true;
   } else {
     const opts: LinePrinterOptions = {
@@ -116,7 +119,8 @@ export async function dumpMain(argv: readonly string[]): Promise<number> {
       verbose: count(a, 'v'),
       nano: last(a, 'time-stamp-precision') === 'nano',
     };
-    sinks.push(createLinePrinter(out, opts, source));
+    out = new (await import('../print/out')).OutBuf(1);
+    sinks.push((await import('../print/tcpdump')).createLinePrinter(out, opts, source));
     decode = true;
   }
 
@@ -128,13 +132,14 @@ export async function dumpMain(argv: readonly string[]): Promise<number> {
   let stats;
   try {
     stats = await runPipeline(source, { filter, decode, sinks, maxPackets });
-    out.flush();
+    out?.flush();
   } catch (e) {
-    if (e instanceof OutputClosed) return 0;
+    // the reader of our output went away
+    if (e instanceof (await import('../print/out')).OutputClosed) return 0;
     // a damaged record: show the packets before it first, as tcpdump does
     if (e instanceof CaptureError) {
       try {
-        out.flush();
+        out?.flush();
       } catch {
         // the reader went away: the error line still goes to stderr
       }
@@ -150,4 +155,3 @@ export async function dumpMain(argv: readonly string[]): Promise<number> {
   return 0;
 }
 
-export { FilterError };

@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // portscope command-line entry point: one line per error, tcpdump's exit statuses.
+// Startup: only what every command needs is imported here; each command loads its own modules.
+// (FilterError is recognised by name: importing src/filter here would load the JIT for every run.)
 import { UsageError } from './getopt';
 import { CaptureError } from '../capture/batch';
-import { FilterError } from '../filter/index';
 
 const USAGE = `portscope: packet-capture traffic analyzer
 
@@ -55,12 +56,17 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+/** src/filter's FilterError (name 'FilterError', a numeric exit status), without loading src/filter. */
+function isFilterError(e: unknown): e is Error & { exitCode: number } {
+  return e instanceof Error && e.name === 'FilterError' && typeof (e as { exitCode?: unknown }).exitCode === 'number';
+}
+
 function fail(e: unknown): number {
   if (e instanceof UsageError) {
     process.stderr.write(`portscope: ${e.message}\n`);
     return 1;
   }
-  if (e instanceof CaptureError || e instanceof FilterError) {
+  if (e instanceof CaptureError || isFilterError(e)) {
     process.stderr.write(`portscope: ${e.message}\n`);
     return e.exitCode;
   }

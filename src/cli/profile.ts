@@ -11,6 +11,7 @@ import { buildProfile, checkProfile, mergeProfiles, ProfileError, type ProfileDo
 import { renderProfilePieces, FORMATS, type ProfileFormat } from '../report/format';
 import { OutBuf, OutputClosed } from '../print/out';
 import { findJsonError } from '../report/json-error';
+import { scanOptions } from '../detect/cli';
 
 export const PROFILE_SPEC = {
   short: { r: 'arg', i: 'arg', c: 'arg', F: 'arg', o: 'arg', s: 'arg', B: 'arg', Z: 'arg', p: 'flag', h: 'flag' },
@@ -18,6 +19,7 @@ export const PROFILE_SPEC = {
     format: 'arg', duration: 'arg', 'max-flows': 'arg', 'max-hosts': 'arg', mtu: 'arg', top: 'arg',
     'udp-timeout': 'arg', 'tcp-timeout': 'arg', help: 'flag', 'immediate-mode': 'flag',
     'time-stamp-precision': 'arg', 'buffer-size': 'arg', 'snapshot-length': 'arg', 'no-promiscuous-mode': 'flag',
+    'scan-window': 'arg', 'scan-ports': 'arg', 'scan-hosts': 'arg', 'scan-timeout': 'arg',
   },
 } as const satisfies { short: Record<string, 'flag' | 'arg'>; long: Record<string, 'flag' | 'arg'> };
 
@@ -27,7 +29,9 @@ export const PROFILE_USAGE = `Usage: portscope profile (-r FILE | -i IFACE [--du
        portscope profile merge [--format json|csv|md|table] [-o FILE] [--top N] PROFILE.json ...
 
 Formats: table on a terminal, json otherwise (with -o: from the file's extension .json .csv .md
-.txt, else json). Live capture options as in dump: -s -p -B --immediate-mode -Z.`;
+.txt, else json). Live capture options as in dump: -s -p -B --immediate-mode -Z.
+Scan detection (alerts[]): --scan-ports N (failed ports of one target, default 10), --scan-hosts N
+(failed targets of one scanner, default 10), --scan-window SEC (60), --scan-timeout SEC (5).`;
 
 function formatOf(a: ParsedArgs, out: string | undefined): ProfileFormat {
   const f = last(a, 'format');
@@ -113,13 +117,34 @@ export function readProfileFile(file: string): ProfileDoc {
 async function mergeMain(a: ParsedArgs): Promise<number> {
   const files = a.rest.slice(1);
   if (files.length === 0) throw new UsageError('profile merge: give at least one profile (JSON file)');
-  const docs = files.map(readProfileFile);
   const topS = last(a, 'top');
   const top = topS === undefined ? 20 : intArg(topS, '--top', 0, 1_000_000);
-  const merged = mergeProfiles(docs, Math.max(top, 20));
   const out = last(a, 'o');
-  writeOutput(renderProfilePieces(merged, formatOf(a, out), { top }), out);
+  writeOutput(mergeProfileFiles(files, formatOf(a, out), top), out);
   return 0;
+}
+
+/**
+ * `profile merge`: reads, checks and merges the files and renders the result. Any problem is one
+ * ProfileError line naming the file (a field checkProfile does not look at may hold anything).
+ */
+export function mergeProfileFiles(files: string[], format: ProfileFormat, top: number): Iterable<string> {
+  const docs = files.map(readProfileFile);
+  try {
+    const merged = mergeProfiles(docs, Math.max(top, 20));
+    return format === 'json' ? renderProfilePieces(merged, format, { top }) : [...renderProfilePieces(merged, format, { top })];
+  } catch (e) {
+    if (e instanceof ProfileError) throw e;
+    const bad = files.find((_, i) => {
+      try {
+        void [...renderProfilePieces(mergeProfiles([docs[i]], 20), 'table', { top: 20 })];
+        return false;
+      } catch {
+        return true;
+      }
+    });
+    throw new ProfileError(`${bad ?? files.join(', ')}: not a valid portscope profile (${String((e as Error).message).replace(/[\u0000-\u001f\u007f-\u009f]/g, '.')})`);
+  }
 }
 
 export async function profileMain(argv: readonly string[]): Promise<number> {
@@ -133,6 +158,7 @@ export async function profileMain(argv: readonly string[]): Promise<number> {
   const out = last(a, 'o');
   const format = formatOf(a, out);
   const sopts = statsOptions(a);
+  sopts.detect = { scan: scanOptions(a) }; // services[] and alerts[] (src/detect)
   const maxPackets = last(a, 'c') !== undefined ? intArg(last(a, 'c')!, 'packet count -c', 1) : 0;
   const durS = last(a, 'duration');
   const duration = durS === undefined ? 0 : intArg(durS, '--duration', 1, 1 << 30);

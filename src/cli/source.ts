@@ -7,7 +7,7 @@ import { last, UsageError, type ParsedArgs } from './getopt';
 import { openCaptureFile } from '../capture/open';
 import { CaptureError, type PacketSource } from '../capture/batch';
 import type { FilterProvider } from '../pipeline';
-import { compileFilterProvider } from '../filter/index';
+import type { compileFilterProvider as CompileFilterProvider } from '../filter/index';
 import { linkTypeDescription } from '../../decoders/link-types';
 
 /** The filter expression: trailing words, or the contents of -F FILE (then words are an error). */
@@ -67,7 +67,11 @@ export async function writeBanner(o: OpenedSource, verbose: boolean, writing: bo
 
 /** The pipeline's filter (null: none, or the kernel filters), compiled now for the first link type. */
 export function pipelineFilter(o: OpenedSource): FilterProvider | null {
-  const filter: FilterProvider | null = o.expr === '' || o.iface !== undefined ? null : compileFilterProvider(o.expr);
+  // src/filter (the JIT) is loaded only when there is an expression: startup of unfiltered reads
+  const compile = (): typeof CompileFilterProvider =>
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    (require('../filter/index') as typeof import('../filter/index')).compileFilterProvider;
+  const filter: FilterProvider | null = o.expr === '' || o.iface !== undefined ? null : compile()(o.expr);
   const first = o.source.interfaces[0];
   if (filter !== null && first) filter(first.linkType, first.snaplen);
   return filter;

@@ -23,21 +23,27 @@ export class SecurityMonitor {
   private readonly clock: Float64Array;
 
   constructor(readonly flows: FlowTable, opts: DetectOptions = {}) {
-    this.services = new ServiceInventory(opts.maxServices);
+    this.services = new ServiceInventory(opts.maxServices, flows.table.capacity);
     this.scans = new ScanDetector(flows.table.capacity, opts.scan);
     this.clock = this.scans.clock;
   }
 
   /** After flows.add(p) returned `flowId`; `created`: flows.total changed during that call. */
   observe(p: PacketInfo, data: Uint8Array, flowId: number, created: boolean): void {
-    const fam = loadAddrs(p, data, this.a);
-    if (fam === 0) return;
     const ts = p.tsSec * 1e6 + Math.floor(p.tsNsec / 1000);
     if (ts > this.clock[0]) this.clock[0] = ts;
     const fromOrig = this.flows.lastFromOrig === 1;
+    // addresses are loaded only when a flow starts or its service is not known yet
+    let fam = -1;
+    if (created) {
+      fam = loadAddrs(p, data, this.a);
+      if (fam === 0) return;
+    }
     this.scans.observe(p, data, fam, this.a, flowId, created, fromOrig);
     if (flowId >= 0 && p.srcPort >= 0 && (p.ipProto === 6 || p.ipProto === 17)) {
-      this.services.observe(p, fam, this.a, created, fromOrig, this.clock);
+      if (this.services.cached(p, flowId, created, fromOrig, this.clock)) return;
+      if (fam < 0) fam = loadAddrs(p, data, this.a);
+      if (fam !== 0) this.services.observe(p, fam, this.a, flowId, created, fromOrig, this.clock);
     }
   }
 

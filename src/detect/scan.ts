@@ -27,7 +27,8 @@ import { KeyTable } from '../stats/key-table';
 import { DistinctSketches, mix32 } from '../stats/sketch';
 import { portHash } from '../stats/hosts';
 import { microsToSeconds } from '../stats/time';
-import { hashAt, textAt, SRC, DST } from './addr';
+import { hashAt, textAt, DST } from './addr';
+import { PortSet } from './port-set';
 
 export const TECHNIQUES = ['SYN', 'CONNECT', 'FIN', 'NULL', 'XMAS', 'ACK', 'UDP'] as const;
 export type Technique = (typeof TECHNIQUES)[number] | 'MIXED';
@@ -79,6 +80,9 @@ export interface ScanAlert {
   /** Distinct ports probed (port-scan: on the target; address-scan: failed ports) and a sample. */
   ports: number;
   failedPorts: number;
+  /** False when the port counts are HyperLogLog estimates (only under a flood of scans). */
+  portsExact: boolean;
+  /** The lowest failed ports, "22/tcp". */
   portSample: string[];
   /** Epoch seconds of the first and last probe. */
   first: number;
@@ -133,34 +137,35 @@ class Episodes {
   readonly v: Float64Array;
   readonly gen: Uint32Array;
   readonly tech: Uint32Array;
-  /** pair: distinct ports probed; scanner: distinct targets probed. */
+  /** scanner only: distinct targets probed, distinct failed targets. */
   readonly probed: DistinctSketches;
-  /** pair: distinct failed ports; scanner: distinct failed targets. */
   readonly failed: DistinctSketches;
-  /** scanner only: distinct failed ports. */
-  readonly ports: DistinctSketches | null;
+  /** pair: distinct ports probed; scanner: unused (empty). */
+  readonly ports: PortSet;
+  /** pair: distinct failed ports; scanner: distinct failed ports (any target). */
+  readonly failedPorts: PortSet;
   readonly alert: Int32Array;
   readonly sampleN: Uint8Array;
-  /** pair: (proto << 16 | port) per sample; scanner: target address words (4 per sample) + family. */
+  /** scanner only: failed target address words (4 per sample). */
   readonly sample: Uint32Array;
-  readonly portSample: Uint32Array | null;
-  readonly portSampleN: Uint8Array | null;
   readonly viaTrw: Uint8Array;
+
+  readonly scanner: boolean;
 
   constructor(cap: number, kw: number, scanner: boolean) {
     this.table = new KeyTable(cap, kw, true);
     this.v = new Float64Array(cap * VF);
     this.gen = new Uint32Array(cap);
     this.tech = new Uint32Array(cap * NT);
-    this.probed = new DistinctSketches(cap);
-    this.failed = new DistinctSketches(cap);
-    this.ports = scanner ? new DistinctSketches(cap) : null;
+    this.probed = new DistinctSketches(scanner ? cap : 1);
+    this.failed = new DistinctSketches(scanner ? cap : 1);
+    this.ports = new PortSet(scanner ? 1 : cap);
+    this.failedPorts = new PortSet(cap);
     this.alert = new Int32Array(cap).fill(-1);
     this.sampleN = new Uint8Array(cap);
-    this.sample = new Uint32Array(cap * SAMPLE * (scanner ? 4 : 1));
-    this.portSample = scanner ? new Uint32Array(cap * SAMPLE) : null;
-    this.portSampleN = scanner ? new Uint8Array(cap) : null;
+    this.sample = new Uint32Array(scanner ? cap * SAMPLE * 4 : 1);
     this.viaTrw = new Uint8Array(cap);
+    this.scanner = scanner;
   }
 
   hash(): number {
@@ -178,10 +183,11 @@ class Episodes {
     this.v[b + PKTS] = 0;
     this.v[b + LLR] = 0;
     this.tech.fill(0, id * NT, id * NT + NT);
-    this.probed.clear(id);
-    this.failed.clear(id);
-    if (this.ports !== null) this.ports.clear(id);
-    if (this.portSampleN !== null) this.portSampleN[id] = 0;
+    if (this.scanner) {
+      this.probed.clear(id);
+      this.failed.clear(id);
+    } else this.ports.reset(id);
+    this.failedPorts.reset(id);
     this.alert[id] = -1;
     this.sampleN[id] = 0;
     this.viaTrw[id] = 0;
@@ -299,11 +305,10 @@ export class ScanDetector {
         P.reset(pair, now);
       }
     }
-    const ph = portHash(pi, port);
     P.v[pair * VF + LAST] = now;
     P.v[pair * VF + PKTS]++;
     P.tech[pair * NT + t]++;
-    P.probed.add(pair, ph);
+    P.ports.add(pair, ((pi << 16) | port) >>> 0);
     // scanner
     const S = this.scanners;
     k = S.table.probe;
@@ -372,19 +377,8 @@ export class ScanDetector {
 
   private failPort(pair: number, portKey: number): void {
     const P = this.pairs;
-    const before = P.failed.mode[pair];
-    P.failed.add(pair, portHash(portKey >>> 16, portKey & 0xffff));
-    if (P.failed.mode[pair] === before && P.failed.isExact(pair)) return; // already counted
-    const n = P.sampleN[pair];
-    if (n < SAMPLE) {
-      let dup = false;
-      for (let i = 0; i < n; i++) if (P.sample[pair * SAMPLE + i] === portKey) dup = true;
-      if (!dup) {
-        P.sample[pair * SAMPLE + n] = portKey;
-        P.sampleN[pair] = n + 1;
-      }
-    }
-    if (P.alert[pair] < 0 && P.failed.count(pair) >= this.o.portThreshold) this.raise(P, pair, 0);
+    if (!P.failedPorts.add(pair, portKey)) return; // already counted
+    if (P.alert[pair] < 0 && P.failedPorts.count(pair) >= this.o.portThreshold) this.raise(P, pair, 0);
   }
 
   private failTarget(sc: number, pair: number, portKey: number): void {
@@ -393,16 +387,7 @@ export class ScanDetector {
     const pk = P.table.keys;
     const fam = pk[pair * PAIR_KW];
     const th = hashAt(fam, pk, pair * PAIR_KW + 5);
-    S.ports!.add(sc, portHash(portKey >>> 16, portKey & 0xffff));
-    const pn = S.portSampleN![sc];
-    if (pn < SAMPLE) {
-      let dup = false;
-      for (let i = 0; i < pn; i++) if (S.portSample![sc * SAMPLE + i] === portKey) dup = true;
-      if (!dup) {
-        S.portSample![sc * SAMPLE + pn] = portKey;
-        S.portSampleN![sc] = pn + 1;
-      }
-    }
+    S.failedPorts.add(sc, portKey);
     const before = S.failed.mode[sc];
     S.failed.add(sc, th);
     if (S.failed.mode[sc] === before && S.failed.isExact(sc)) return;
@@ -501,6 +486,7 @@ export class ScanDetector {
         techniques: {},
         ports: 0,
         failedPorts: 0,
+        portsExact: true,
         portSample: [],
         first: 0,
         last: 0,
@@ -552,13 +538,14 @@ export class ScanDetector {
     a.last = microsToSeconds(E.v[id * VF + LAST]);
     a.packets = E.v[id * VF + PKTS];
     const portText = (key: number) => `${key & 0xffff}/${key >>> 16 === 0 ? 'tcp' : 'udp'}`;
+    a.portSample = E.failedPorts.sample(id, SAMPLE).map(portText);
+    a.portsExact = E.failedPorts.isExact(id) && (r.table === 1 || E.ports.isExact(id));
     if (r.table === 0) {
       a.target = textAt(fam, k, kb + 5);
       a.targetCount = 1;
       a.targets = [a.target];
-      a.ports = E.probed.count(id);
-      a.failedPorts = E.failed.count(id);
-      a.portSample = Array.from(E.sample.subarray(id * SAMPLE, id * SAMPLE + E.sampleN[id])).sort((x, y) => x - y).map(portText);
+      a.ports = E.ports.count(id);
+      a.failedPorts = E.failedPorts.count(id);
       a.message = `port-scan: ${a.scanner} -> ${a.target}, ${a.technique}, ${a.ports} ports probed, ${a.failedPorts} failed (${a.portSample.join(' ')}${a.failedPorts > a.portSample.length ? ' ...' : ''})`;
     } else {
       a.target = null;
@@ -566,9 +553,8 @@ export class ScanDetector {
       const ts: string[] = [];
       for (let i = 0; i < E.sampleN[id]; i++) ts.push(textAt(fam, E.sample, (id * SAMPLE + i) * 4));
       a.targets = ts;
-      a.ports = E.ports!.count(id);
+      a.ports = E.failedPorts.count(id);
       a.failedPorts = a.ports;
-      a.portSample = Array.from(E.portSample!.subarray(id * SAMPLE, id * SAMPLE + E.portSampleN![id])).sort((x, y) => x - y).map(portText);
       a.detector = E.viaTrw[id] ? (E.failed.count(id) >= this.o.hostThreshold ? 'threshold+trw' : 'trw') : 'threshold';
       const failedTargets = E.failed.count(id);
       a.message = `address-scan: ${a.scanner} -> ${a.targetCount} targets (${failedTargets} failed: ${ts.join(' ')}${failedTargets > ts.length ? ' ...' : ''}), ${a.technique}, ports ${a.portSample.join(' ')}${a.ports > a.portSample.length ? ' ...' : ''} [${a.detector}]`;

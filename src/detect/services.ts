@@ -61,8 +61,17 @@ export class ServiceInventory {
   /** Networks stored; CLIENT_NETS + 1 = overflowed. */
   private readonly netN: Uint8Array;
 
-  constructor(readonly capacity = DEFAULT_MAX_SERVICES) {
+  /** Incremented each time an id is (re)used, so flow caches can tell a stale id. */
+  private readonly gen: Uint32Array;
+  /** Per flow id: the service it talks to (-1 unknown) and that service's gen. */
+  private readonly flowSvc: Int32Array;
+  private readonly flowGen: Uint32Array;
+
+  constructor(readonly capacity = DEFAULT_MAX_SERVICES, flowCapacity = 0) {
     this.table = new KeyTable(capacity, KW, true);
+    this.gen = new Uint32Array(capacity);
+    this.flowSvc = new Int32Array(flowCapacity).fill(-1);
+    this.flowGen = new Uint32Array(flowCapacity);
     this.v = new Float64Array(capacity * V);
     this.ev = new Uint8Array(capacity);
     this.clients = new DistinctSketches(capacity);
@@ -109,10 +118,35 @@ export class ServiceInventory {
   }
 
   /**
+   * Fast path for a packet of a flow already tied to a known service: counts it and returns true.
+   * Otherwise returns false and the caller loads the addresses and calls observe().
+   */
+  cached(p: PacketInfo, flowId: number, created: boolean, fromOrig: boolean, clock: Float64Array): boolean {
+    if (flowId >= this.flowSvc.length) return false;
+    if (created) {
+      this.flowSvc[flowId] = -1;
+      return false;
+    }
+    const id = this.flowSvc[flowId];
+    if (id < 0 || this.gen[id] !== this.flowGen[flowId]) return false;
+    const b = id * V;
+    this.v[b + LAST] = clock[0];
+    if (fromOrig) {
+      this.v[b + PTO]++;
+      this.v[b + BTO] += p.wireLen;
+    } else {
+      this.v[b + PFROM]++;
+      this.v[b + BFROM] += p.wireLen;
+    }
+    this.table.touch(id);
+    return true;
+  }
+
+  /**
    * One TCP/UDP packet of flow `flowId`. `created`: this packet started the flow; `fromOrig`: it
    * came from the flow's originator. `a` holds the addresses (see ./addr), `ts` lives in clock[0].
    */
-  observe(p: PacketInfo, fam: number, a: Uint32Array, created: boolean, fromOrig: boolean, clock: Float64Array): void {
+  observe(p: PacketInfo, fam: number, a: Uint32Array, flowId: number, created: boolean, fromOrig: boolean, clock: Float64Array): void {
     const proto = p.ipProto;
     let id: number;
     let server: number;
@@ -134,6 +168,7 @@ export class ServiceInventory {
         if (evidence < 0) return;
         id = this.table.insert(this.hash());
         if (id < 0) return;
+        this.gen[id]++;
         const b = id * V;
         this.v[b + FIRST] = clock[0];
         this.v[b + PTO] = this.v[b + PFROM] = this.v[b + BTO] = this.v[b + BFROM] = 0;
@@ -141,6 +176,10 @@ export class ServiceInventory {
         this.clients.clear(id);
         this.netN[id] = 0;
       } else this.table.touch(id);
+    }
+    if (flowId >= 0 && flowId < this.flowSvc.length) {
+      this.flowSvc[flowId] = id;
+      this.flowGen[flowId] = this.gen[id];
     }
     const b = id * V;
     this.v[b + LAST] = clock[0];

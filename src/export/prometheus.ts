@@ -17,6 +17,7 @@ import * as http from 'node:http';
 import { Counter, Gauge, Registry } from 'prom-client';
 import type { TrafficStats } from '../stats/index';
 import { COUNTER_NAMES } from '../stats/counters';
+import { PORT_PROTO_NAMES, PORT_STRIDE, PortField } from '../stats/ports';
 import { serviceOf } from '../report/services';
 
 export const DEFAULT_TOP_PORTS = 100;
@@ -36,12 +37,14 @@ export interface PrometheusOptions {
 }
 
 type PortLabels = 'proto' | 'port' | 'service' | 'direction';
+const DIRECTIONS = ['to', 'from', 'both'] as const;
 
 export class PrometheusExporter {
   readonly registry = new Registry();
   private readonly labeled = new Set<number>();
   private readonly topPorts: number;
   private server: http.Server | null = null;
+  private scratch: Float64Array | null = null;
   scrapes = 0;
 
   constructor(
@@ -158,48 +161,69 @@ export class PrometheusExporter {
     });
   }
 
-  /** Fills both port counters from one snapshot of the port table. */
+  /** Fills both port counters from one pass over the port table's arrays (no rows built). */
   private collectPorts(packets: Counter<PortLabels>, bytes: Counter<PortLabels>): void {
     this.scrapes++;
     packets.reset();
     bytes.reset();
-    const rows = this.stats.ports.snapshot(false);
-    const key = (r: { proto: string; port: number }) => (r.proto === 'tcp' ? 0 : 65536) + r.port;
-    if (this.labeled.size < this.topPorts) {
-      const cand = rows.filter((r) => !this.labeled.has(key(r))).sort((a, b) => b.bytes - a.bytes || key(a) - key(b));
-      for (const r of cand) {
-        if (this.labeled.size >= this.topPorts) break;
-        this.labeled.add(key(r));
-      }
+    // The port table may count per flow (flows still open are folded into a copy, as
+    // PortStats.snapshot does); the copy goes into one scratch array reused across scrapes.
+    const ports = this.stats.ports;
+    let v = ports.v;
+    if (ports.liveFold !== null) {
+      if (this.scratch === null) this.scratch = new Float64Array(v.length);
+      this.scratch.set(v);
+      ports.liveFold(this.scratch);
+      v = this.scratch;
     }
-    // other[proto][direction]: packets, bytes
-    const other = [new Float64Array(6), new Float64Array(6)];
-    const dirs = ['to', 'from', 'both'] as const;
-    for (const r of rows) {
-      const pk = [r.packets - r.packetsFrom, r.packets - r.packetsTo, r.packetsTo + r.packetsFrom - r.packets];
-      const by = [r.bytes - r.bytesFrom, r.bytes - r.bytesTo, r.bytesTo + r.bytesFrom - r.bytes];
-      if (!this.labeled.has(key(r))) {
-        const o = other[r.proto === 'tcp' ? 0 : 1];
+    const S = PORT_STRIDE;
+    const F = PortField;
+    const n = v.length / S;
+    if (this.labeled.size < this.topPorts) {
+      const cand: number[] = [];
+      for (let i = 0; i < n; i++) if (v[i * S + F.packets] > 0 && !this.labeled.has(i)) cand.push(i);
+      cand.sort((x, y) => v[y * S + F.bytes] - v[x * S + F.bytes] || x - y);
+      for (let k = 0; k < cand.length && this.labeled.size < this.topPorts; k++) this.labeled.add(cand[k]);
+    }
+    // per (proto, direction): packets at [p * 6 + d], bytes at [p * 6 + 3 + d]
+    const other = new Float64Array(12);
+    const pk = new Float64Array(3);
+    const by = new Float64Array(3);
+    for (let i = 0; i < n; i++) {
+      const o = i * S;
+      const total = v[o + F.packets];
+      if (total === 0) continue;
+      // to only, from only, both (source port = destination port)
+      pk[0] = total - v[o + F.packetsFrom];
+      pk[1] = total - v[o + F.packetsTo];
+      pk[2] = v[o + F.packetsTo] + v[o + F.packetsFrom] - total;
+      by[0] = v[o + F.bytes] - v[o + F.bytesFrom];
+      by[1] = v[o + F.bytes] - v[o + F.bytesTo];
+      by[2] = v[o + F.bytesTo] + v[o + F.bytesFrom] - v[o + F.bytes];
+      const proto = i >>> 16;
+      if (!this.labeled.has(i)) {
         for (let d = 0; d < 3; d++) {
-          o[d] += pk[d];
-          o[3 + d] += by[d];
+          other[proto * 6 + d] += pk[d];
+          other[proto * 6 + 3 + d] += by[d];
         }
         continue;
       }
-      const service = serviceOf(r.proto, r.port).service;
+      const name = PORT_PROTO_NAMES[proto];
+      const port = i & 0xffff;
+      const service = serviceOf(name, port).service;
       for (let d = 0; d < 3; d++) {
         if (pk[d] === 0) continue;
-        const labels = { proto: r.proto, port: String(r.port), service, direction: dirs[d] };
+        const labels = { proto: name, port: String(port), service, direction: DIRECTIONS[d] };
         packets.inc(labels, pk[d]);
         bytes.inc(labels, by[d]);
       }
     }
     for (let p = 0; p < 2; p++) {
       for (let d = 0; d < 3; d++) {
-        if (other[p][d] === 0) continue;
-        const labels = { proto: p === 0 ? 'tcp' : 'udp', port: 'other', service: 'other', direction: dirs[d] };
-        packets.inc(labels, other[p][d]);
-        bytes.inc(labels, other[p][3 + d]);
+        if (other[p * 6 + d] === 0) continue;
+        const labels = { proto: PORT_PROTO_NAMES[p], port: 'other', service: 'other', direction: DIRECTIONS[d] };
+        packets.inc(labels, other[p * 6 + d]);
+        bytes.inc(labels, other[p * 6 + 3 + d]);
       }
     }
   }

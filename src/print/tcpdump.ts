@@ -84,6 +84,15 @@ const TH_ACK = 0x10;
 const TH_URG = 0x20;
 const TCP_FLAG_CHARS = 'FSRP.UEW';
 const HEX_DIGITS = '0123456789abcdef';
+/** stp_bpdu_flag_values (print-stp.c). */
+const STP_FLAGS: ReadonlyArray<readonly [number, string]> = [
+  [0x01, 'Topology change'],
+  [0x02, 'Proposal'],
+  [0x10, 'Learn'],
+  [0x20, 'Forward'],
+  [0x40, 'Agreement'],
+  [0x80, 'Topology change ack'],
+];
 /** eigrp_opcode_values (print-eigrp.c). */
 const EIGRP_OPCODES: (string | undefined)[] = [undefined, 'Update', undefined, 'Query', 'Reply', 'Hello', 'IPX SAP', 'Probe'];
 /** pimv2_type_values (print-pim.c). */
@@ -515,10 +524,14 @@ export class TcpdumpLinePrinter implements PacketSink {
         out.ascii('802.3');
         if (!printedLength) this.lengthColon(length);
       }
-      out.ascii('LLC, length ');
-      out.u32dec(length);
-      this.defaultPrint(p, caplen);
-      return hdrlen;
+      const llc = this.llc(p, length, p + caplen);
+      if (llc < 0) {
+        out.ascii('LLC, length ');
+        out.u32dec(length);
+        this.defaultPrint(p, caplen);
+        return hdrlen;
+      }
+      return hdrlen + llc;
     }
     if (this.eflag) {
       this.etherTypePrint(type);
@@ -534,6 +547,126 @@ export class TcpdumpLinePrinter implements PacketSink {
       this.defaultPrint(p, caplen);
     }
     return hdrlen;
+  }
+
+  /**
+   * llc_print() for the spanning tree (DSAP = SSAP = 0x42, UI): returns the LLC header length,
+   * or -1 for the other LLC frames (not decoded: the caller prints a placeholder).
+   */
+  private llc(p: number, length: number, end: number): number {
+    const out = this.out;
+    const d = this.d;
+    if (end - p < 3 || length < 3) return -1;
+    const dsapField = d[p];
+    const ssapField = d[p + 1];
+    const control = d[p + 2];
+    if ((dsapField & 0xfe) !== 0x42 || (ssapField & 0xfe) !== 0x42 || control !== 0x03) return -1;
+    if (this.eflag) {
+      out.ascii('LLC, dsap STP (0x42) ');
+      out.ascii(dsapField & 1 ? 'Group' : 'Individual');
+      out.ascii(', ssap STP (0x42) ');
+      out.ascii(ssapField & 1 ? 'Response' : 'Command');
+      out.ascii(', ctrl 0x03: ');
+    }
+    this.stp(p + 3, length - 3, end);
+    return 3;
+  }
+
+  /** stp_print() without -v (print-stp.c): 802.1D/w/s/aq BPDUs. */
+  private stp(p: number, length: number, end: number): void {
+    const out = this.out;
+    const d = this.d;
+    if (length < 4) {
+      out.ascii(' (invalid)');
+      return;
+    }
+    if (end - p < 4) return this.truncJ('stp');
+    if (u16(d, p) !== 0) {
+      out.ascii('unknown STP version, length ');
+      out.u32dec(length);
+      return;
+    }
+    const version = d[p + 2];
+    out.ascii('STP ');
+    const vn = version === 0 ? '802.1d' : version === 2 ? '802.1w' : version === 3 ? '802.1s' : version === 4 ? '802.1aq' : undefined;
+    if (vn === undefined) {
+      out.ascii('Unknown STP protocol (0x');
+      out.hex2(version);
+      out.byte(41);
+      return;
+    }
+    out.ascii(vn);
+    const type = d[p + 3];
+    out.ascii(', ');
+    if (type === 0) out.ascii('Config');
+    else if (type === 0x80) out.ascii('Topology Change');
+    else if (type === 2) out.ascii('Rapid STP');
+    else {
+      out.ascii('Unknown BPDU Type (0x');
+      out.hex2(type);
+      out.byte(41);
+    }
+    if (type === 0 || (type === 2 && version === 2)) {
+      if (length < (type === 0 ? 35 : 36)) {
+        out.ascii(' (invalid)');
+        return;
+      }
+      if (end - p < 27) return this.truncJ('stp');
+      this.stpFlags(d[p + 4], ', Flags [');
+      out.ascii(', bridge-id ');
+      out.hex2(d[p + 17]);
+      out.hex2(d[p + 18]);
+      out.byte(46);
+      for (let i = 19; i < 25; i++) {
+        if (i > 19) out.byte(58);
+        out.hex2(d[p + i]);
+      }
+      out.byte(46);
+      this.hex4(u16(d, p + 25));
+      out.ascii(', length ');
+      out.u32dec(length);
+    } else if (type === 2 && (version === 3 || version === 4)) {
+      // MSTP / SPB: validated as tcpdump does before the CIST flags
+      if (length < 102) {
+        out.ascii(' (invalid)');
+        return;
+      }
+      if (end - p < 38) return this.truncJ('stp');
+      if (d[p + 35] !== 0) {
+        out.ascii(' (invalid)');
+        return;
+      }
+      const mstpLen = u16(d, p + 36) + 2;
+      if (length < 36 + mstpLen) {
+        out.ascii(' (invalid)');
+        return;
+      }
+      this.stpFlags(d[p + 4], ', CIST Flags [');
+      out.ascii(', length ');
+      out.u32dec(length);
+      if (version === 4) {
+        if (end - (p + 36 + mstpLen) < 2) return this.truncJ('stp');
+        const spbLen = u16(d, p + 36 + mstpLen) + 2;
+        if (length < 36 + mstpLen + spbLen || spbLen < 16) out.ascii(' (invalid)');
+      }
+    }
+  }
+
+  /** bittok2str(stp_bpdu_flag_values, "none", flags) between `label` and "]". */
+  private stpFlags(f: number, label: string): void {
+    const out = this.out;
+    out.ascii(label);
+    let first = true;
+    for (let i = 0; i < STP_FLAGS.length; i++) {
+      const [bit, name] = STP_FLAGS[i];
+      if (f & bit) {
+        if (!first) out.ascii(', ');
+        out.ascii(name);
+        first = false;
+      }
+    }
+    if (first) out.ascii('none');
+    out.byte(93);
   }
 
   /** print_sectag() of print-macsec.c. */

@@ -72,7 +72,7 @@ export class TimestampPrinter {
 
   private frac(out: OutBuf, frac: number): void {
     out.byte(46);
-    out.u32pad(frac, this.nano ? 9 : 6);
+    out.u32pad(frac >>> 0, this.nano ? 9 : 6); // a negative delta of out-of-range fractions: tcpdump's %u wrap
   }
 
   private clock(out: OutBuf, sec: number, frac: number, withDate: boolean): void {

@@ -39,7 +39,7 @@ function time(sec: number | null): string {
 }
 
 function endpoint(h: string, p: number): string {
-  return h.includes(':') ? `[${clean(h)}]:${p}` : `${clean(h)}:${p}`;
+  return String(h).includes(':') ? `[${clean(h)}]:${p}` : `${clean(h)}:${p}`;
 }
 
 function sections(doc: ProfileDoc, top: number): Section[] {
@@ -117,7 +117,11 @@ function sections(doc: ProfileDoc, top: number): Section[] {
     numeric: [false, true],
     rows: s.mtuBuckets.filter((b) => b.packets > 0).map((b) => [b.max === null ? `${b.min}+` : `${b.min}-${b.max}`, n(b.packets)]),
   });
-  for (const s of out) s.rows = s.rows.map((r) => r.map(clean)); // hand-edited profiles: no undefined cells, no control bytes
+  for (const s of out) {
+    // hand-edited profiles: no undefined cells, no control bytes
+    s.title = clean(s.title);
+    s.rows = s.rows.map((r) => r.map(clean));
+  }
   return out;
 }
 

@@ -287,22 +287,23 @@ export function checkProfile(x: unknown, name: string): ProfileDoc {
     if (typeof v !== 'number' || !Number.isFinite(v)) throw new ProfileError(`${name}: ${what} is not a number`);
   };
   d.ports!.forEach((p, i) => {
-    if (p.proto !== 'tcp' && p.proto !== 'udp') throw new ProfileError(`${name}: ports[${i}].proto is not "tcp" or "udp"`);
+    if (p?.proto !== 'tcp' && p?.proto !== 'udp') throw new ProfileError(`${name}: ports[${i}].proto is not "tcp" or "udp"`);
     if (!Number.isInteger(p.port) || p.port < 0 || p.port > 65535) throw new ProfileError(`${name}: ports[${i}].port is not a port number`);
     for (const k of ['packets', 'bytes', 'packetsTo', 'packetsFrom', 'bytesTo', 'bytesFrom', 'peers', 'firstSeen', 'lastSeen'] as const) num(p[k], `ports[${i}].${k}`);
   });
   d.hosts!.forEach((h, i) => {
-    if (typeof h.address !== 'string') throw new ProfileError(`${name}: hosts[${i}].address is not a string`);
+    if (typeof h?.address !== 'string') throw new ProfileError(`${name}: hosts[${i}].address is not a string`);
     for (const k of ['packetsIn', 'packetsOut', 'bytesIn', 'bytesOut', 'peers', 'portsServed', 'portsUsed', 'firstSeen', 'lastSeen'] as const) num(h[k], `hosts[${i}].${k}`);
   });
   d.stations!.forEach((s, i) => {
-    if (typeof s.mac !== 'string') throw new ProfileError(`${name}: stations[${i}].mac is not a string`);
+    if (typeof s?.mac !== 'string') throw new ProfileError(`${name}: stations[${i}].mac is not a string`);
   });
   for (const n of COUNTER_NAMES) {
     num(d.counters!.packets?.[n], `counters.packets.${n}`);
     num(d.counters!.bytes?.[n], `counters.bytes.${n}`);
   }
   if (!Array.isArray(d.sizes!.mtuBuckets) || !Array.isArray(d.sizes!.pow2Buckets)) throw new ProfileError(`${name}: sizes buckets missing`);
+  num(d.sizes!.mtu, 'sizes.mtu');
   if (d.services !== undefined) {
     if (!Array.isArray(d.services)) throw new ProfileError(`${name}: field "services" is not an array`);
     d.services.forEach((v, i) => {

@@ -26,8 +26,9 @@ export class KeyTable {
   readonly next: Int32Array;
   head = -1;
   tail = -1;
-  private readonly free: Int32Array;
-  private freeTop = 0;
+  /** Ids never used yet are fresh .. capacity-1; removed ids form a list through `next`. */
+  private fresh = 0;
+  private freeHead = -1;
   size = 0;
   /** Entries pushed out because the table was full. */
   evictions = 0;
@@ -53,10 +54,6 @@ export class KeyTable {
     this.hashOf = new Uint32Array(capacity);
     this.prev = new Int32Array(capacity);
     this.next = new Int32Array(capacity);
-    this.free = new Int32Array(capacity);
-    // Hand out low ids first.
-    for (let i = 0; i < capacity; i++) this.free[i] = capacity - 1 - i;
-    this.freeTop = capacity;
   }
 
   /** Id of the entry whose key equals `probe`, or -1. */
@@ -87,7 +84,7 @@ export class KeyTable {
    */
   insert(hash: number): number {
     hash = hash & 0x3fffffff; // hashes are 30-bit (small integers in V8)
-    if (this.freeTop === 0) {
+    if (this.freeHead < 0 && this.fresh === this.capacity) {
       if (!this.evict || this.tail < 0) return -1;
       const victim = this.tail;
       this.evictions++;
@@ -95,7 +92,11 @@ export class KeyTable {
       this.remove(victim);
     }
     if ((this.size + 1) * 4 > this.index.length && this.index.length < 2 * this.maxSlots) this.grow();
-    const id = this.free[--this.freeTop];
+    let id: number;
+    if (this.freeHead >= 0) {
+      id = this.freeHead;
+      this.freeHead = this.next[id];
+    } else id = this.fresh++;
     const w = this.keyWords;
     const base = id * w;
     for (let k = 0; k < w; k++) this.keys[base + k] = this.probe[k];
@@ -175,7 +176,8 @@ export class KeyTable {
     else this.head = n;
     if (n >= 0) this.prev[n] = p;
     else this.tail = p;
-    this.free[this.freeTop++] = id;
+    this.next[id] = this.freeHead;
+    this.freeHead = id;
     this.size--;
   }
 

@@ -46,6 +46,12 @@ export interface PortRow {
 // bytesFrom, firstUs, lastUs].
 const STRIDE = 8;
 const PK = 0, BY = 1, PT = 2, PF = 3, BT = 4, BF = 5, FIRST = 6, LAST = 7;
+/**
+ * Layout of PortStats.v for readers that scan it without building rows (the Prometheus exporter at
+ * scrape time): entry (protoIndex * 65536 + port) * PORT_STRIDE + PortField.x.
+ */
+export const PORT_STRIDE = STRIDE;
+export const PortField = { packets: PK, bytes: BY, packetsTo: PT, packetsFrom: PF, bytesTo: BT, bytesFrom: BF } as const;
 
 export class PortStats {
   readonly v = new Float64Array(N * STRIDE);

@@ -1,0 +1,92 @@
+// Live scan detection with the real nmap: two network namespaces joined by a veth pair (created
+// and always deleted here), a target with a few real services, portscope capturing live on the
+// target's interface. A client that only browses and resolves names first (no alert), then
+// nmap -sS, -sT, -sF, -sN, -sX, -sU, each a separate episode: one alert per scan, with the
+// scanner, the target and the technique.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { nativeAvailable } from '../native/index';
+import { Bg, VethPair, liveSkipReason, run, sleep } from './live-support';
+
+const MAIN = path.resolve(__dirname, '../src/cli/main.js');
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'portscope-nmap-'));
+const veth = new VethPair(`psn${process.pid % 100000}`, 180 + (process.pid % 60));
+after(() => {
+  veth.remove();
+  fs.rmSync(tmp, { recursive: true, force: true });
+});
+const skip = liveSkipReason(nativeAvailable()) || (spawnSync('nmap', ['--version'], { stdio: 'ignore' }).status !== 0 ? 'nmap not installed' : false);
+
+/** Target services: TCP 22, 80, 8080 (answer then close), UDP 53 (echo). */
+const SERVERS = `
+const net = require('net'), dgram = require('dgram');
+for (const p of [22, 80, 8080]) net.createServer((s) => { s.on('data', (d) => s.end(d)); s.on('error', () => {}); }).listen(p);
+const u = dgram.createSocket('udp4'); u.on('message', (m, r) => u.send(m, r.port, r.address)); u.bind(53);
+setTimeout(() => process.stderr.write('ready\\n'), 200);
+`;
+
+/** A browsing client: HTTP-like requests to 80 and 8080, name queries to 53. */
+const CLIENT = `
+const net = require('net'), dgram = require('dgram');
+const host = process.argv[1];
+(async () => {
+  for (let i = 0; i < 6; i++) {
+    await new Promise((r) => { const u = dgram.createSocket('udp4'); u.on('message', () => { u.close(); r(); }); u.send('query ' + i, 53, host); setTimeout(r, 1000); });
+    for (const port of [80, 8080]) await new Promise((r) => { const s = net.connect(port, host, () => s.write('GET / HTTP/1.0\\r\\n\\r\\n')); s.on('data', () => {}); s.on('close', r); s.on('error', r); });
+  }
+  process.stdout.write('done');
+})();
+`;
+
+const SCANS: [string, string][] = [
+  ['-sS', 'SYN'],
+  ['-sT', 'CONNECT'],
+  ['-sF', 'FIN'],
+  ['-sN', 'NULL'],
+  ['-sX', 'XMAS'],
+  ['-sU', 'UDP'],
+];
+
+test('nmap -sS -sT -sF -sN -sX -sU captured live: one alert each, right scanner and technique; a browsing client raises none', { skip, timeout: 240_000 }, async () => {
+  veth.create();
+  // no ICMP rate limit on the target, so a UDP scan sees every port unreachable
+  run('ip', ['netns', 'exec', veth.nsB, 'sysctl', '-qw', 'net.ipv4.icmp_ratelimit=0']);
+  const servers = new Bg('ip', ['netns', 'exec', veth.nsB, process.execPath, '-e', SERVERS]);
+  const nd = path.join(tmp, 'alerts.ndjson');
+  let cap: Bg | null = null;
+  try {
+    await servers.waitFor(/ready/);
+    cap = new Bg('ip', ['netns', 'exec', veth.nsB, process.execPath, MAIN, 'dump', '-i', veth.ifB, '--count', '--alerts', '--alerts-json', nd, '--scan-window', '2', '--scan-timeout', '1']);
+    await cap.waitFor(/listening on/);
+    const c = spawnSync('ip', ['netns', 'exec', veth.nsA, process.execPath, '-e', CLIENT, veth.ipB], { encoding: 'utf8', timeout: 30_000 });
+    assert.equal(c.stdout, 'done', c.stderr);
+    await sleep(3000);
+    assert.equal(cap.stderr.match(/portscope: alert: /g)?.length ?? 0, 0, `browsing raised an alert: ${cap.stderr}`);
+    for (const [flag] of SCANS) {
+      const r = spawnSync('ip', ['netns', 'exec', veth.nsA, 'nmap', '-n', '-Pn', '-T4', '--max-retries', '1', '-p', '1-150', flag, veth.ipB], { encoding: 'utf8', timeout: 60_000 });
+      assert.equal(r.status, 0, `nmap ${flag}: ${r.stderr}`);
+      if (flag === '-sS') assert.match(r.stdout, /22\/tcp\s+open/);
+      await sleep(3000); // more than --scan-window: the next scan is a new episode
+    }
+  } finally {
+    if (cap) await cap.stop('SIGINT');
+    await servers.stop('SIGTERM');
+    veth.remove();
+  }
+  const lines = cap!.stderr.split('\n').filter((l) => l.startsWith('portscope: alert: '));
+  assert.equal(lines.length, SCANS.length, cap!.stderr);
+  const alerts = fs.readFileSync(nd, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  assert.equal(alerts.length, SCANS.length, JSON.stringify(alerts.map((a) => a.message), null, 1));
+  alerts.forEach((a, i) => {
+    assert.equal(a.type, 'port-scan', a.message);
+    assert.equal(a.scanner, veth.ipA, a.message);
+    assert.equal(a.target, veth.ipB, a.message);
+    assert.equal(a.technique, SCANS[i][1], `nmap ${SCANS[i][0]}: ${a.message}`);
+    assert.equal(a.final, true);
+    assert.ok(a.ports >= 100 && a.ports <= 200, `about 150 ports: ${a.message}`);
+  });
+});
