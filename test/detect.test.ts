@@ -102,11 +102,13 @@ for (const kind of ['SYN', 'CONNECT', 'FIN', 'NULL', 'XMAS', 'ACK', 'UDP']) {
     assert.equal(a.target, T);
     assert.equal(a.technique, kind);
     assert.equal(a.final, true);
-    near(a.ports, 100, 'ports probed');
+    assert.equal(a.ports, 100, 'ports probed');
+    assert.equal(a.portsExact, true);
     // FIN/NULL/XMAS: open ports do not answer (fail at the timeout); ACK: every port answers RST
-    const failed = kind === 'SYN' || kind === 'CONNECT' ? 97 : kind === 'UDP' ? 99 : 100;
-    near(a.failedPorts, failed, 'failed ports');
-    assert.ok(a.portSample.length > 0 && a.portSample.length <= 8);
+    const failed = kind === 'SYN' || kind === 'CONNECT' ? 98 : kind === 'UDP' ? 99 : 100; // 22 and 80 open; UDP 53 open
+    assert.equal(a.failedPorts, failed, 'failed ports');
+    assert.equal(a.portSample.length, 8);
+    assert.equal(a.portSample[0], kind === 'UDP' ? '1/udp' : '1/tcp', 'the lowest failed ports first');
     assert.ok(a.first < a.last);
   });
 }
@@ -124,10 +126,14 @@ test('fixtures/scan.pcap (nmap -sS -sU): one port-scan alert, SYN + UDP, service
   if (hasTcpdump) {
     // oracle: the probes tcpdump sees, and the negative answers (RST, ICMP port unreachable)
     const syn = tcpdumpCount(file, 'src 10.99.0.1 and tcp[tcpflags] == tcp-syn');
-    const rst = tcpdumpCount(file, 'src 10.99.0.2 and tcp[tcpflags] & tcp-rst != 0');
-    const unreach = tcpdumpCount(file, 'src 10.99.0.2 and icmp[icmptype] == icmp-unreach');
+    const lines = (f: string) => spawnSync('tcpdump', ['-nr', file, f], { encoding: 'utf8' }).stdout;
+    const rst = new Set([...lines('src 10.99.0.2 and tcp[tcpflags] & tcp-rst != 0').matchAll(/10\.99\.0\.2\.(\d+) >/g)].map((m) => `${m[1]}/tcp`));
+    const unreach = new Set([...lines('src 10.99.0.2 and icmp[icmptype] == icmp-unreach').matchAll(/udp port (\d+) unreachable/g)].map((m) => `${m[1]}/udp`));
+    const probedUdp = new Set([...lines('src 10.99.0.1 and udp').matchAll(/10\.99\.0\.2\.(\d+):/g)].map((m) => m[1]));
     assert.equal(a.techniques.SYN, syn);
-    near(a.failedPorts, rst + unreach, 'failed ports');
+    assert.equal(a.failedPorts, rst.size + unreach.size, 'failed ports: RST and port unreachable, distinct');
+    assert.equal(a.ports, syn + probedUdp.size, 'ports probed: one SYN per TCP port, distinct UDP ports');
+    assert.deepEqual(a.portSample, [...rst, ...unreach].sort((x, y) => (x.endsWith('udp') ? 65536 : 0) + parseInt(x) - ((y.endsWith('udp') ? 65536 : 0) + parseInt(y))).slice(0, 8));
     const synack = spawnSync('tcpdump', ['-nr', file, 'src 10.99.0.2 and tcp[tcpflags] == (tcp-syn|tcp-ack)'], { encoding: 'utf8' }).stdout;
     const open = [...synack.matchAll(/10\.99\.0\.2\.(\d+) >/g)].map((m) => `10.99.0.2 tcp/${m[1]}`).sort();
     const svc = s.monitor.serviceRows();

@@ -126,7 +126,7 @@ function pcap(fr: Buffer[]): Buffer {
   h.writeUInt16LE(4, 6);
   h.writeUInt32LE(262144, 16);
   h.writeUInt32LE(1, 20);
-  const parts = [h];
+  const parts: Buffer[] = [h];
   fr.forEach((f, i) => {
     const r = Buffer.alloc(16);
     r.writeUInt32LE(1700000000 + i, 0);
@@ -202,22 +202,38 @@ function pcapng(fr: Buffer[]): Buffer {
 
 const PCAP = path.join(tmp, 'nasty.pcap');
 const PCAPNG = path.join(tmp, 'nasty.pcapng');
-fs.writeFileSync(PCAP, pcap(frames()));
-fs.writeFileSync(PCAPNG, pcapng(frames()));
+fs.writeFileSync(PCAP, new Uint8Array(pcap(frames())));
+fs.writeFileSync(PCAPNG, new Uint8Array(pcapng(frames())));
 
-/** Index of the first byte a terminal would interpret, or -1; `tabs` allows \t. */
-function firstBad(b: Buffer, tabs: boolean): number {
+type Tabs = 'none' | 'lead' | 'any';
+
+/**
+ * Index of the first byte a terminal would interpret, or -1. Bytes 0x80..0x9f are fine only inside
+ * a well-formed UTF-8 sequence of a character other than a C1 control (U+0080..U+009F). `tabs`:
+ * where \t may appear (nowhere, at line starts as in tcpdump's hex lines, anywhere).
+ */
+function firstBad(b: Buffer, tabs: Tabs): number {
   for (let i = 0; i < b.length; i++) {
     const c = b[i];
-    if (c === 0x0a || (c === 0x09 && tabs)) continue;
-    if (c < 0x20 || (c >= 0x7f && c <= 0x9f)) return i;
-    // UTF-8 encoded C1 controls: C2 80 .. C2 9F
-    if (c === 0xc2 && i + 1 < b.length && b[i + 1] >= 0x80 && b[i + 1] <= 0x9f) return i;
+    if (c === 0x0a) continue;
+    if (c === 0x09 && (tabs === 'any' || (tabs === 'lead' && (i === 0 || b[i - 1] === 0x0a || b[i - 1] === 0x09)))) continue;
+    if (c < 0x20 || c === 0x7f) return i;
+    if (c < 0x80) continue;
+    const n = c >= 0xf0 && c <= 0xf4 ? 3 : c >= 0xe0 ? 2 : c >= 0xc2 && c < 0xe0 ? 1 : -1;
+    if (n < 0 || i + n >= b.length) return i;
+    let cp = n === 1 ? c & 0x1f : n === 2 ? c & 0x0f : c & 0x07;
+    for (let k = 1; k <= n; k++) {
+      const d = b[i + k];
+      if (d === undefined || (d & 0xc0) !== 0x80) return i;
+      cp = (cp << 6) | (d & 0x3f);
+    }
+    if (cp >= 0x80 && cp <= 0x9f) return i;
+    i += n;
   }
   return -1;
 }
 
-function assertSafe(what: string, b: Buffer, tabs: boolean): void {
+function assertSafe(what: string, b: Buffer, tabs: Tabs): void {
   const i = firstBad(b, tabs);
   assert.equal(i, -1, `${what}: byte 0x${i >= 0 ? b[i].toString(16) : ''} at ${i}: ${JSON.stringify(b.subarray(Math.max(0, i - 60), i + 10).toString('latin1'))}`);
 }
@@ -244,31 +260,33 @@ describe('terminal safety: escape sequences in packets never reach the terminal 
         assert.equal(r.status, 0, r.stderr.toString());
         assert.ok(r.stdout.length > 200, 'prints something');
         // tcpdump's hex lines start with a tab; -T fields separates with tabs
-        const tabs = mode.some((m) => /^-[xX]+$/.test(m) || m.includes('X') || m === 'fields');
-        assertSafe('stdout', r.stdout, tabs);
-        assertSafe('stderr', r.stderr, false);
+        assertSafe('stdout', r.stdout, mode.includes('fields') ? 'any' : 'lead');
+        assertSafe('stderr', r.stderr, 'none');
       });
     }
     test(`top text snapshots, every view ${kind}`, () => {
       const r = run(['top', '-r', file, '--max-speed', '--view', 'all', '--width', '200']);
       assert.equal(r.status, 0, r.stderr.toString());
       assert.ok(r.stdout.length > 200);
-      assertSafe('stdout', r.stdout, false);
-      assertSafe('stderr', r.stderr, false);
+      assertSafe('stdout', r.stdout, 'none');
+      assertSafe('stderr', r.stderr, 'none');
     });
     for (const format of ['table', 'md', 'csv', 'json']) {
       test(`profile --format ${format} ${kind}`, () => {
         const r = run(['profile', '-r', file, '--format', format]);
         assert.equal(r.status, 0, r.stderr.toString());
-        assertSafe('stdout', r.stdout, false);
-        assertSafe('stderr', r.stderr, false);
-        if (format === 'json') assert.equal(firstBad(r.stdout, false), -1);
+        assertSafe('stdout', r.stdout, 'none');
+        assertSafe('stderr', r.stderr, 'none');
+        if (format === 'json') assert.ok(r.stdout.every((c) => c < 0x80), 'JSON is pure ASCII');
       });
     }
   }
 
   test('the check can fail: the raw capture itself is full of such bytes', () => {
-    assert.notEqual(firstBad(fs.readFileSync(PCAP), true), -1);
-    assert.notEqual(firstBad(Buffer.from('\u009b', 'utf8'), true), -1);
+    assert.notEqual(firstBad(fs.readFileSync(PCAP), 'any'), -1);
+    assert.notEqual(firstBad(Buffer.from('a\u009b', 'utf8'), 'any'), -1);
+    assert.notEqual(firstBad(Buffer.from([0x41, 0x9b]), 'any'), -1);
+    assert.notEqual(firstBad(Buffer.from('x\ty'), 'lead'), -1);
+    assert.equal(firstBad(Buffer.from('\u2581\u00e9\n\tx'), 'lead'), -1);
   });
 });

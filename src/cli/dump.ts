@@ -120,8 +120,9 @@ export async function dumpMain(argv: readonly string[]): Promise<number> {
       nano: last(a, 'time-stamp-precision') === 'nano',
     };
     out = new (await import('../print/out')).OutBuf(1);
+    // The line printer walks the headers itself (it needs the IP-claimed lengths and where the
+    // capture was cut), so the pipeline's decoding would be wasted work here.
     sinks.push((await import('../print/tcpdump')).createLinePrinter(out, opts, source));
-    decode = true;
   }
 
   if (alerts !== null) {
@@ -129,6 +130,16 @@ export async function dumpMain(argv: readonly string[]): Promise<number> {
     decode = true;
   }
 
+  // Reading a file, SIGINT/SIGTERM/SIGHUP stop at the next batch as in tcpdump (pcap_breakloop):
+  // the packets read so far are printed / written whole, exit status 0. A second signal: exit 1.
+  // (Live capture installs its own handlers, which also print the statistics.)
+  let signalled = 0;
+  const onSignal = (): void => {
+    if (++signalled > 1) process.exit(1);
+    source.stop();
+  };
+  const fileSignals: NodeJS.Signals[] = iface === undefined ? ['SIGINT', 'SIGTERM', 'SIGHUP'] : [];
+  for (const sig of fileSignals) process.on(sig, onSignal);
   let stats;
   try {
     stats = await runPipeline(source, { filter, decode, sinks, maxPackets });
@@ -145,6 +156,8 @@ export async function dumpMain(argv: readonly string[]): Promise<number> {
       }
     }
     throw e;
+  } finally {
+    for (const sig of fileSignals) process.removeListener(sig, onSignal);
   }
   if (iface !== undefined) process.stderr.write((await import('../capture/live')).liveSummary(source, stats.accepted));
   if (countOnly) process.stdout.write(`${stats.accepted} packet${stats.accepted === 1 ? '' : 's'}\n`);

@@ -25,7 +25,6 @@
 import type { PacketInfo } from '../../decoders/packet-info';
 import { KeyTable } from '../stats/key-table';
 import { DistinctSketches, mix32 } from '../stats/sketch';
-import { portHash } from '../stats/hosts';
 import { microsToSeconds } from '../stats/time';
 import { hashAt, textAt, DST } from './addr';
 import { PortSet } from './port-set';

@@ -169,7 +169,7 @@ export class PrometheusExporter {
     // The port table may count per flow (flows still open are folded into a copy, as
     // PortStats.snapshot does); the copy goes into one scratch array reused across scrapes.
     const ports = this.stats.ports;
-    let v = ports.v;
+    let v: Float64Array = ports.v;
     if (ports.liveFold !== null) {
       if (this.scratch === null) this.scratch = new Float64Array(v.length);
       this.scratch.set(v);
