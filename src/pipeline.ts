@@ -45,13 +45,13 @@ export class PipelineStats {
   readonly decodeStatus = new Float64Array(4);
 }
 
-/** A source that can deliver batches carrying only their count (the file readers: FileSource). */
-interface CountOnlySource {
-  setCountOnly(on: boolean): void;
+/** A source that can leave out what the consumer does not read (the file readers: FileSource). */
+interface LeanSource {
+  setBatchFields(fields: 'all' | 'bounds' | 'count'): void;
 }
 
-function canCountOnly(s: PacketSource): s is PacketSource & CountOnlySource {
-  return typeof (s as Partial<CountOnlySource>).setCountOnly === 'function';
+function isLean(s: PacketSource): s is PacketSource & LeanSource {
+  return typeof (s as Partial<LeanSource>).setBatchFields === 'function';
 }
 
 export async function runPipeline(source: PacketSource, opts: PipelineOptions): Promise<PipelineStats> {
@@ -62,7 +62,7 @@ export async function runPipeline(source: PacketSource, opts: PipelineOptions): 
   if (nSinks === 0 && !opts.decode) {
     if (provider === null && max === 0) {
       // counting only (dump --count without a filter): nothing looks at the packets
-      if (canCountOnly(source)) source.setCountOnly(true);
+      if (isLean(source)) source.setBatchFields('count');
       let seen = 0;
       for await (const b of source.batches()) seen += b.count;
       stats.seen = seen;
@@ -99,6 +99,7 @@ async function countFiltered(
   max: number,
   stats: PipelineStats,
 ): Promise<PipelineStats> {
+  if (isLean(source)) source.setBatchFields('bounds');
   const filters: (FilterFn | null | undefined)[] = [];
   let lastLink = -1;
   let filter: FilterFn | null = null;

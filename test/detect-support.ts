@@ -34,7 +34,16 @@ function csum(b: number[]): number {
   return ~s & 0xffff;
 }
 
-/** IPv4 packet bytes (no link header). */
+/** 16 bytes of an IPv6 address text (full or with one "::"). */
+function ip6(s: string): number[] {
+  const [l, r] = s.includes('::') ? s.split('::') : [s, ''];
+  const left = l ? l.split(':') : [];
+  const right = r ? r.split(':') : [];
+  const groups = [...left, ...new Array(8 - left.length - right.length).fill('0'), ...right].map((g) => parseInt(g, 16));
+  return groups.flatMap((g) => [g >> 8, g & 255]);
+}
+
+/** IPv4 or IPv6 (when the source has a ':') packet bytes, no link header. */
 export function ipPacket(p: Pkt): number[] {
   let l4: number[];
   if (p.proto === 'tcp') {
@@ -45,12 +54,19 @@ export function ipPacket(p: Pkt): number[] {
   } else if (p.proto === 'udp') {
     const len = 8 + (p.payload ?? 0);
     l4 = [p.sport! >> 8, p.sport! & 255, p.dport! >> 8, p.dport! & 255, len >> 8, len & 255, 0, 0, ...new Array(p.payload ?? 0).fill(0x62)];
+  } else if (p.src.includes(':')) {
+    const q = p.quote ? ipPacket(p.quote).slice(0, 48) : [];
+    l4 = [p.icmpType ?? 1, p.icmpCode ?? 4, 0, 0, 0, 0, 0, 0, ...q];
   } else {
     const q = p.quote ? ipPacket(p.quote).slice(0, 28) : [];
     l4 = [p.icmpType ?? 3, p.icmpCode ?? 3, 0, 0, 0, 0, 0, 0, ...q];
     const c = csum(l4);
     l4[2] = c >> 8;
     l4[3] = c & 255;
+  }
+  if (p.src.includes(':')) {
+    const nh = p.proto === 'tcp' ? 6 : p.proto === 'udp' ? 17 : 58;
+    return [0x60, 0, 0, 0, l4.length >> 8, l4.length & 255, nh, 64, ...ip6(p.src), ...ip6(p.dst), ...l4];
   }
   const total = 20 + l4.length;
   const h = [0x45, 0, total >> 8, total & 255, 0, 1, 0x40, 0, 64, p.proto === 'tcp' ? 6 : p.proto === 'udp' ? 17 : 1, 0, 0, ...ip4(p.src), ...ip4(p.dst)];
@@ -71,7 +87,7 @@ export function writePcap(file: string, pkts: Pkt[]): void {
   gh.writeUInt32LE(1, 20);
   parts.push(gh);
   for (const p of pkts) {
-    const frame = Buffer.from([2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 8, 0, ...ipPacket(p)]);
+    const frame = Buffer.from([2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, ...(p.src.includes(':') ? [0x86, 0xdd] : [8, 0]), ...ipPacket(p)]);
     const rh = Buffer.alloc(16);
     rh.writeUInt32LE(Math.floor(p.t), 0);
     rh.writeUInt32LE(Math.round((p.t - Math.floor(p.t)) * 1e6), 4);

@@ -113,6 +113,32 @@ for (const kind of ['SYN', 'CONNECT', 'FIN', 'NULL', 'XMAS', 'ACK', 'UDP']) {
   });
 }
 
+test('IPv6: a UDP scan answered by ICMPv6 port unreachable, and a SYN scan: one alert each', async () => {
+  const A = '2001:db8::1';
+  const B = '2001:db8::2';
+  const pkts: Pkt[] = [];
+  let t = 1_700_000_500;
+  for (let port = 1; port <= 30; port++) {
+    t += 0.001;
+    const probe: Pkt = { t, src: A, dst: B, proto: 'udp', sport: 41000, dport: port };
+    pkts.push(probe, { t: t + 0.0001, src: B, dst: A, proto: 'icmp', icmpType: 1, icmpCode: 4, quote: probe });
+  }
+  t += 100;
+  for (let port = 1; port <= 30; port++) {
+    t += 0.001;
+    pkts.push({ t, src: A, dst: B, proto: 'tcp', sport: 41000, dport: port, flags: 2, opts: RAW_SYN_OPTS });
+    pkts.push({ t: t + 0.0001, src: B, dst: A, proto: 'tcp', sport: port, dport: 41000, flags: 0x14 });
+  }
+  const file = path.join(tmp, 'v6.pcap');
+  writePcap(file, pkts);
+  if (hasTcpdump) assert.equal(tcpdumpCount(file, 'icmp6 and ip6[40] == 1'), 30, 'tcpdump reads 30 ICMPv6 unreachables');
+  const al = (await detectFile(file, { scan: { timeoutSec: 1000 } })).monitor.alerts();
+  assert.deepEqual(al.map((a) => [a.type, a.scanner, a.target, a.technique, a.ports, a.failedPorts]), [
+    ['port-scan', A, B, 'UDP', 30, 30],
+    ['port-scan', A, B, 'SYN', 30, 30],
+  ]);
+});
+
 test('fixtures/scan.pcap (nmap -sS -sU): one port-scan alert, SYN + UDP, services from the answers', async () => {
   const file = path.join(ROOT, 'fixtures/scan.pcap');
   const s = await detectFile(file);

@@ -83,7 +83,7 @@ interface WasmApi {
  */
 function allocChunk(n: number): Uint8Array {
   const wasm = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
-  if (n >= 1 << 20 && wasm !== undefined) {
+  if (n >= 1 << 17 && wasm !== undefined) {
     try {
       const pages = Math.ceil(n / 65536);
       return new Uint8Array(new wasm.Memory({ initial: pages, maximum: pages }).buffer);

@@ -4,14 +4,20 @@
 import { PacketBatch, type InterfaceInfo, type PacketSource, type SourceWarning, type TsPrecision } from './batch';
 import type { ChunkReader } from './chunk-reader';
 
+/**
+ * What a consumer reads of the batches: everything; the packets' bytes, lengths, link types and
+ * interfaces (not tsSec, tsNsec, fileOffset); or only `count`.
+ */
+export type BatchFields = 'all' | 'bounds' | 'count';
+
 export abstract class FileSource implements PacketSource {
   readonly interfaces: InterfaceInfo[] = [];
   precision: TsPrecision = 'micro';
   warning: SourceWarning | null = null;
   protected readonly batch = new PacketBatch();
   private stopped = false;
-  /** Batches carry only `count` (see setCountOnly). */
-  protected countOnly = false;
+  /** What the batches carry (see setBatchFields). */
+  protected fields: BatchFields = 'all';
 
   constructor(protected readonly r: ChunkReader) {}
 
@@ -24,13 +30,13 @@ export abstract class FileSource implements PacketSource {
   }
 
   /**
-   * For a consumer that only counts packets (dump --count without a filter): from now on the
-   * batches carry only `count`; their per-packet arrays are left stale. Every record is still
-   * walked and checked exactly as otherwise (the same errors at the same offsets, the same
-   * truncation warning).
+   * For a consumer that reads less of each batch: 'bounds' leaves the timestamps and the file
+   * offsets stale (a filter that only counts), 'count' every per-packet array (dump --count).
+   * Every record is still walked and checked exactly as with 'all' (the same errors at the same
+   * offsets, the same truncation warning).
    */
-  setCountOnly(on: boolean): void {
-    this.countOnly = on;
+  setBatchFields(fields: BatchFields): void {
+    this.fields = fields;
   }
 
   /**
@@ -62,6 +68,9 @@ export abstract class FileSource implements PacketSource {
           if (r.avail > 0) this.warning = { message: this.truncatedMessage(need), exitCode: 1 };
           return;
         }
+        // Let the event loop run once per chunk: a read-ahead that is always ready resolves in
+        // microtasks only, which would starve signal handlers and timers for the whole file.
+        await new Promise<void>((resolve) => setImmediate(resolve));
         await r.need(need);
       }
     } finally {

@@ -93,7 +93,7 @@ export class PcapReader extends FileSource {
   }
 
   protected parse(bt: PacketBatch): number {
-    if (this.countOnly) return this.walk(bt);
+    if (this.fields === 'count') return this.walk(bt);
     const r = this.r;
     const d = r.view;
     const le = this.le;
@@ -110,6 +110,7 @@ export class PcapReader extends FileSource {
     const maxCap = this.maxCap;
     const mult = this.mult;
     const fracLimit = this.fracLimit;
+    const all = this.fields === 'all';
     let p = r.pos;
     let n = 0;
     let need = -1;
@@ -127,13 +128,15 @@ export class PcapReader extends FileSource {
         need = 16 + cap;
         break;
       }
-      const frac = d.getUint32(p + 4, le);
-      secA[n] = d.getUint32(p, le);
-      nsA[n] = frac < fracLimit ? frac * mult : outOfRange(frac, mult);
+      if (all) {
+        const frac = d.getUint32(p + 4, le);
+        secA[n] = d.getUint32(p, le);
+        nsA[n] = frac < fracLimit ? frac * mult : outOfRange(frac, mult);
+        foA[n] = base + p;
+      }
       wireA[n] = d.getUint32(p + 12, le);
       capA[n] = cap <= snap ? cap : snap;
       offA[n] = p + 16;
-      foA[n] = base + p;
       n++;
       p += 16 + cap;
     }
@@ -143,7 +146,7 @@ export class PcapReader extends FileSource {
   }
 
   /**
-   * parse() for a consumer that reads only `count` (see FileSource.setCountOnly): the same walk
+   * parse() for a consumer that reads only `count` (see FileSource.setBatchFields): the same walk
    * and the same checks of every record header, without filling the per-packet arrays.
    */
   private walk(bt: PacketBatch): number {

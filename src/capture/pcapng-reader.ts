@@ -336,6 +336,8 @@ export class PcapngReader extends FileSource {
     const ifOffset = this.ifOffset;
     let map = this.secMap;
     let le = this.le;
+    // timestamps and file offsets only for consumers that read them (FileSource.setBatchFields)
+    const all = this.fields === 'all';
     // the second of the last decimal-resolution packet (interface, ts high word, low word at
     // its start, seconds); cG = -1: none
     let cG = -1;
@@ -379,7 +381,9 @@ export class PcapngReader extends FileSource {
         const hi = d.getUint32(p + 12, le);
         const lo = d.getUint32(p + 16, le);
         const unit = ifUnit[g];
-        if (g === cG && hi === cHi && lo >= cLo && lo - cLo < unit) {
+        if (!all) {
+          // bounds only: timestamps left stale
+        } else if (g === cG && hi === cHi && lo >= cLo && lo - cLo < unit) {
           // same second as the previous packet of this interface: no division
           secA[n] = cSec;
           nsA[n] = (lo - cLo) * ifScale[g];
@@ -409,7 +413,7 @@ export class PcapngReader extends FileSource {
         offA[n] = p + 28;
         ltA[n] = ifLink[g];
         ifA[n] = g;
-        foA[n] = base + p;
+        if (all) foA[n] = base + p;
         n++;
       } else if (type === BT_SPB) {
         if (len < 16 || map.length === 0 || d.getUint32(p + len - 4, le) !== len) {

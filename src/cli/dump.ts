@@ -146,7 +146,12 @@ export async function dumpMain(argv: readonly string[]): Promise<number> {
     out?.flush();
   } catch (e) {
     // the reader of our output went away
-    if (e instanceof (await import('../print/out')).OutputClosed) return 0;
+    // (tcpdump 4.99: quietly with -w -; after text output "Unable to write output: Broken pipe", status 14)
+    if (e instanceof (await import('../print/out')).OutputClosed) {
+      if (writeFile !== undefined) return 0;
+      process.stderr.write('portscope: Unable to write output: Broken pipe\n');
+      return 14;
+    }
     // a damaged record: show the packets before it first, as tcpdump does
     if (e instanceof CaptureError) {
       try {

@@ -22,7 +22,7 @@ export const SENSOR_SPEC = {
   short: { r: 'arg', i: 'arg', c: 'arg', F: 'arg', s: 'arg', B: 'arg', Z: 'arg', p: 'flag', h: 'flag' },
   long: {
     prometheus: 'arg', ipfix: 'arg', ndjson: 'arg', sensor: 'arg', 'exit-after': 'arg', 'top-ports': 'arg',
-    'active-timeout': 'arg', 'template-refresh': 'arg', 'observation-domain': 'arg',
+    'active-timeout': 'arg', 'template-refresh': 'arg', 'observation-domain': 'arg', 'ipfix-rate': 'arg',
     'max-flows': 'arg', 'max-hosts': 'arg', mtu: 'arg', top: 'arg', 'udp-timeout': 'arg', 'tcp-timeout': 'arg',
     help: 'flag', 'immediate-mode': 'flag', 'time-stamp-precision': 'arg', 'buffer-size': 'arg',
     'snapshot-length': 'arg', 'no-promiscuous-mode': 'flag',
@@ -33,6 +33,7 @@ export const SENSOR_USAGE = `Usage: portscope sensor (-r FILE | -i IFACE) [-c co
                         [--prometheus [HOST:]PORT] [--ipfix HOST:PORT] [--ndjson FILE|-]
                         [--sensor NAME] [--exit-after SEC] [--top-ports N]
                         [--active-timeout SEC] [--template-refresh SEC] [--observation-domain ID]
+                        [--ipfix-rate MSGS]
                         [--max-flows N] [--udp-timeout SEC] [--tcp-timeout SEC]
 
 Headless: runs until a signal (SIGINT, SIGTERM, SIGHUP) or the end of the file, then flushes every
@@ -41,7 +42,8 @@ exporter. At least one exporter is required.
                             after the end of the file until a signal or --exit-after SEC
   --ipfix HOST:PORT         IPFIX over UDP to a collector (nfcapd, ...); --active-timeout SEC
                             (default 60, 0 = off) of packet time between interim records of long
-                            flows, templates resent every --template-refresh SEC (default 60)
+                            flows, templates resent every --template-refresh SEC (default 60),
+                            at most --ipfix-rate messages a second (default 5000, ~140k records/s)
   --ndjson FILE|-           one line per finished flow (Zeek conn.log names) and per scan alert
   --sensor NAME             the "sensor" label and _system_name (default: the host name)
   --top-ports N             (proto, port) pairs with Prometheus series of their own (default ${DEFAULT_TOP_PORTS});
@@ -75,6 +77,7 @@ export async function sensorMain(argv: readonly string[]): Promise<number> {
   const activeTimeout = num('active-timeout', '--active-timeout', 0, 1 << 30);
   const templateRefresh = num('template-refresh', '--template-refresh', 1, 1 << 30);
   const domainId = num('observation-domain', '--observation-domain', 0, 0xffffffff);
+  const ipfixRate = num('ipfix-rate', '--ipfix-rate', 1, 1_000_000);
   const maxPackets = num('c', 'packet count -c', 1) ?? 0;
   const sopts = statsOptions(a);
 
@@ -89,11 +92,11 @@ export async function sensorMain(argv: readonly string[]): Promise<number> {
   let ndjson: NdjsonExporter | null = null;
   let ipfix: IpfixExporter | null = null;
   let metrics: PrometheusExporter | null = null;
-  const alertCounts: Record<string, number> = {};
+  const alertCounts: Record<string, number> = { 'port-scan': 0, 'address-scan': 0 };
   try {
     if (ndjsonS !== undefined) ndjson = NdjsonExporter.open(ndjsonS, flows, sensor);
     if (ipfixAt !== null) {
-      ipfix = await IpfixExporter.open(flows, { host: ipfixAt.host, port: ipfixAt.port, activeTimeoutSec: activeTimeout, templateRefreshSec: templateRefresh, domainId });
+      ipfix = await IpfixExporter.open(flows, { host: ipfixAt.host, port: ipfixAt.port, activeTimeoutSec: activeTimeout, templateRefreshSec: templateRefresh, domainId, messagesPerSec: ipfixRate });
     }
     if (prom !== null) {
       const { LiveSource } = await import('../capture/live');
@@ -160,6 +163,9 @@ export async function sensorMain(argv: readonly string[]): Promise<number> {
     await ipfix?.close();
   }
   if (live) process.stderr.write((await import('../capture/live')).liveSummary(source, ps.accepted));
+  if (ipfix !== null && (ipfix.messagesDropped > 0 || ipfix.sendErrors > 0)) {
+    process.stderr.write(`portscope: ipfix: ${ipfix.messagesDropped} messages dropped (send queue full), ${ipfix.sendErrors} send errors\n`);
+  }
   if (metrics !== null && !live && !signalled && exitAfter !== 0) {
     process.stderr.write(`portscope: end of ${opened.readFile}; serving /metrics on port ${metrics.port} until a signal${exitAfter !== undefined ? ` or ${exitAfter} s` : ''}\n`);
     await new Promise<void>((resolve) => {

@@ -272,10 +272,11 @@ export class ScanDetector {
       if (created) {
         if (this.attState[flowId] === 1) this.resolve(flowId, 2, false);
         const t = probeTechnique(p);
-        if (t >= 0) this.attempt(flowId, t, fam, a, proto === 6 ? 0 : 1, p.dstPort, fromOrig);
-        return;
-      }
-      if (this.attState[flowId] === 1 && (fromOrig ? 1 : 0) !== this.attDir[flowId]) {
+        if (t >= 0) {
+          this.attempt(flowId, t, fam, a, proto === 6 ? 0 : 1, p.dstPort, fromOrig);
+          return;
+        }
+      } else if (this.attState[flowId] === 1 && (fromOrig ? 1 : 0) !== this.attDir[flowId]) {
         const neg = proto === 6 && (p.tcpFlags & 0x06) === 0x04;
         this.resolve(flowId, neg ? 1 : 0, true);
         return;

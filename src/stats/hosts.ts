@@ -231,18 +231,18 @@ export interface StationRow {
 // Per station: [packetsIn, packetsOut, ipIn, ipOut, bytesIn, bytesOut, -, -].
 const S = 8;
 const SIP_IN = 2, SIP_OUT = 3, SBI = 4, SBO = 5;
+/** Entries of StationStats' lookup cache (a power of two). */
+const STATION_CACHE = 1024;
 
 export class StationStats {
   readonly table: KeyTable;
   readonly v: Float64Array;
   untrackedPackets = 0;
-  // one-entry caches: consecutive frames usually repeat the same two stations
-  private srcHi = -1;
-  private srcLo = -1;
-  private srcId = -1;
-  private dstHi = -1;
-  private dstLo = -1;
-  private dstId = -1;
+  // A direct-mapped cache in front of the table: a MAC seen recently is found with one index and
+  // two compares, without hashing or probing. Ids are never removed, so a cached id stays valid.
+  private readonly cacheHi = new Int32Array(STATION_CACHE).fill(-1);
+  private readonly cacheLo = new Int32Array(STATION_CACHE);
+  private readonly cacheId = new Int32Array(STATION_CACHE);
 
   constructor(readonly capacity = DEFAULT_MAX_STATIONS) {
     this.table = new KeyTable(capacity, 2, false);
@@ -262,47 +262,43 @@ export class StationStats {
     return id >= 0 ? id : t.insert(h);
   }
 
+  /** Id of the station whose MAC is at data[o .. o+6) (-1: untracked), through the cache. */
+  private idOf(data: Uint8Array, o: number): number {
+    const hi = (data[o] << 8) | data[o + 1];
+    const lo = (data[o + 2] << 24) | (data[o + 3] << 16) | (data[o + 4] << 8) | data[o + 5];
+    const c = (lo ^ (lo >>> 10) ^ hi) & (STATION_CACHE - 1);
+    if (this.cacheLo[c] === lo && this.cacheHi[c] === hi) return this.cacheId[c];
+    const id = this.lookup(data, o);
+    if (id >= 0) {
+      this.cacheHi[c] = hi;
+      this.cacheLo[c] = lo;
+      this.cacheId[c] = id;
+    }
+    return id;
+  }
+
   onPacket(p: PacketInfo, data: Uint8Array): void {
     const so = p.ethSrcOff;
     const isIp = p.ipVersion !== 0 ? 1 : 0;
     const len = p.wireLen;
+    const v = this.v;
     if (so >= 0) {
-      const hi = (data[so] << 8) | data[so + 1];
-      const lo = ((data[so + 2] << 24) | (data[so + 3] << 16) | (data[so + 4] << 8) | data[so + 5]) >>> 0;
-      let id: number;
-      if (hi === this.srcHi && lo === this.srcLo) id = this.srcId;
-      else if (hi === this.dstHi && lo === this.dstLo) id = this.dstId;
-      else {
-        id = this.lookup(data, so);
-        this.srcHi = hi;
-        this.srcLo = lo;
-        this.srcId = id;
-      }
+      const id = this.idOf(data, so);
       if (id >= 0) {
         const o = id * S;
-        this.v[o + PO]++;
-        this.v[o + SIP_OUT] += isIp;
-        this.v[o + SBO] += len;
+        v[o + PO]++;
+        v[o + SIP_OUT] += isIp;
+        v[o + SBO] += len;
       } else this.untrackedPackets++;
     }
     const d = p.ethDstOff;
     if (d >= 0) {
-      const hi = (data[d] << 8) | data[d + 1];
-      const lo = ((data[d + 2] << 24) | (data[d + 3] << 16) | (data[d + 4] << 8) | data[d + 5]) >>> 0;
-      let id: number;
-      if (hi === this.dstHi && lo === this.dstLo) id = this.dstId;
-      else if (hi === this.srcHi && lo === this.srcLo) id = this.srcId;
-      else {
-        id = this.lookup(data, d);
-        this.dstHi = hi;
-        this.dstLo = lo;
-        this.dstId = id;
-      }
+      const id = this.idOf(data, d);
       if (id >= 0) {
         const o = id * S;
-        this.v[o + PI]++;
-        this.v[o + SIP_IN] += isIp;
-        this.v[o + SBI] += len;
+        v[o + PI]++;
+        v[o + SIP_IN] += isIp;
+        v[o + SBI] += len;
       } else this.untrackedPackets++;
     }
   }
