@@ -8,7 +8,14 @@ export const COUNTER_NAMES = [
   'fragments', 'truncated', 'malformed', 'badIpChecksum', 'unsupported',
 ] as const;
 export type CounterName = (typeof COUNTER_NAMES)[number];
-const K = Object.fromEntries(COUNTER_NAMES.map((n, i) => [n, i])) as Record<CounterName, number>;
+/** Indexes of COUNTER_NAMES as compile-time constants (a property load per use otherwise). */
+const enum K {
+  total, ipv4, ipv6, tcp, udp, icmp, otherIp, nonIp, arp, broadcast, multicast,
+  fragments, truncated, malformed, badIpChecksum, unsupported,
+}
+if (COUNTER_NAMES.indexOf('unsupported') !== K.unsupported || COUNTER_NAMES.indexOf('badIpChecksum') !== K.badIpChecksum) {
+  throw new Error('counters: K is out of step with COUNTER_NAMES');
+}
 
 const RING = 64; // seconds of per-second history (>= the longest rate window)
 export const RATE_WINDOWS = [1, 10, 60] as const;

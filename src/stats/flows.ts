@@ -32,14 +32,14 @@ import { addrText } from './addr';
 
 export const CONN_STATES = ['S0', 'S1', 'SF', 'REJ', 'S2', 'S3', 'RSTO', 'RSTR', 'RSTOS0', 'RSTRH', 'SH', 'SHR', 'OTH'] as const;
 export type ConnState = (typeof CONN_STATES)[number];
-const C = { S0: 0, S1: 1, SF: 2, REJ: 3, S2: 4, S3: 5, RSTO: 6, RSTR: 7, RSTOS0: 8, RSTRH: 9, SH: 10, SHR: 11, OTH: 12 };
+const enum C { S0 = 0, S1 = 1, SF = 2, REJ = 3, S2 = 4, S3 = 5, RSTO = 6, RSTR = 7, RSTOS0 = 8, RSTRH = 9, SH = 10, SHR = 11, OTH = 12 }
 
 export const TCP_STATES = ['NONE', 'SYN_SENT', 'SYN_RECEIVED', 'ESTABLISHED', 'FIN_WAIT', 'CLOSING', 'TIME_WAIT', 'CLOSED', 'RESET'] as const;
 export type TcpState = (typeof TCP_STATES)[number];
-const T = { NONE: 0, SYN_SENT: 1, SYN_RECEIVED: 2, ESTABLISHED: 3, FIN_WAIT: 4, CLOSING: 5, TIME_WAIT: 6, CLOSED: 7, RESET: 8 };
+const enum T { NONE = 0, SYN_SENT = 1, SYN_RECEIVED = 2, ESTABLISHED = 3, FIN_WAIT = 4, CLOSING = 5, TIME_WAIT = 6, CLOSED = 7, RESET = 8 }
 
 /** Zeek's TCP endpoint states (TCP_ENDPOINT_*); UDP/ICMP use INACTIVE / ESTABLISHED (= active). */
-const E = { INACTIVE: 0, SYN_SENT: 1, SYN_ACK_SENT: 2, PARTIAL: 3, ESTABLISHED: 4, CLOSED: 5, RESET: 6 };
+const enum E { INACTIVE = 0, SYN_SENT = 1, SYN_ACK_SENT = 2, PARTIAL = 3, ESTABLISHED = 4, CLOSED = 5, RESET = 6 }
 
 // flags bits
 const F_ORIG_IS_A = 1;
@@ -55,7 +55,7 @@ const F_ECHO = 512; // ICMP echo flow (ports hold nothing; id in the key)
 
 const HIST = 20;
 /** History letters in bit order; bit i = upper case (orig), bit i + 16 = lower case (resp). */
-const HL = { S: 0, H: 1, A: 2, D: 3, F: 4, R: 5, Q: 6, T: 7, W: 8 };
+const enum HL { S = 0, H = 1, A = 2, D = 3, F = 4, R = 5, Q = 6, T = 7, W = 8 }
 const HL_CHARS = 'SHADFRQTW';
 const HIST_FLIP = 15;
 
@@ -420,7 +420,8 @@ export class FlowTable {
     if (ts > clock[NOW]) clock[NOW] = ts;
     const st = this.s;
     const flags = p.tcpFlags;
-    let id = t.find(h);
+    // (IPv4: words 1-3 and 5-7 are zero in every IPv4 key, and word 9 holds the family)
+    let id = fam === 4 ? t.findBy(h, 0, 4, 8, 9) : t.find(h);
     if (id >= 0) {
       const idle = ts - st.f[id * FS + LAST];
       if (idle > clock[this.timeoutOf(id, proto)]) {
