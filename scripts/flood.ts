@@ -193,12 +193,24 @@ export async function floodSensor(file: string, maxFlows?: number, extra: string
   let alerts = 0;
   let evicted = 0;
   try {
-    for (const l of fs.readFileSync(out, 'latin1').split('\n')) {
-      if (!l) continue;
-      if (/"(port|address)-scan"|"note"|"notice"|scan/.test(l) && !/"conn_state"/.test(l)) alerts++;
-      else flows++;
-      if (/"evict/.test(l)) evicted++;
+    // line by line in 16 MiB pieces: 2 million flow lines exceed the longest string V8 makes
+    const fd = fs.openSync(out, 'r');
+    const buf = Buffer.alloc(16 << 20);
+    let rest = '';
+    for (;;) {
+      const n = fs.readSync(fd, buf, 0, buf.length, null);
+      const text = rest + buf.toString('latin1', 0, n);
+      const lines = text.split('\n');
+      rest = n === 0 ? '' : lines.pop()!;
+      for (const l of lines) {
+        if (!l) continue;
+        if (/"(port|address)-scan"|"note"|"notice"|scan/.test(l) && !/"conn_state"/.test(l)) alerts++;
+        else flows++;
+        if (/"evict/.test(l)) evicted++;
+      }
+      if (n === 0) break;
     }
+    fs.closeSync(fd);
   } catch {
     // no file
   } finally {

@@ -5,6 +5,7 @@
 // sinks (dump --count EXPR) runs the filter and counts. The decoders are loaded only by runs that
 // decode, PacketInfo only by runs with sinks (startup time of the counting runs).
 import type { PacketBatch, PacketSource } from './capture/batch';
+import type { BatchFields } from './capture/file-source';
 import type { decodeFrame as DecodeFrame } from '../decoders/frame';
 import type { PacketInfo } from '../decoders/packet-info';
 import type { FilterFn } from './filter/types';
@@ -47,7 +48,7 @@ export class PipelineStats {
 
 /** A source that can leave out what the consumer does not read (the file readers: FileSource). */
 interface LeanSource {
-  setBatchFields(fields: 'all' | 'bounds' | 'count'): void;
+  setBatchFields(fields: BatchFields): void;
 }
 
 function isLean(s: PacketSource): s is PacketSource & LeanSource {
@@ -154,12 +155,18 @@ async function runFull(source: PacketSource, opts: PipelineOptions, stats: Pipel
 
   outer: for await (const b of source.batches()) {
     const data = b.data;
-    for (let i = 0; i < b.count; i++) {
+    const n = b.count;
+    // the arrays in locals: the sink calls would otherwise make V8 reload them for every packet
+    const offA = b.offset;
+    const capA = b.capLen;
+    const wireA = b.wireLen;
+    const ltA = b.linkType;
+    for (let i = 0; i < n; i++) {
       seen++;
-      const off = b.offset[i];
-      const capLen = b.capLen[i];
-      const wireLen = b.wireLen[i];
-      const lt = b.linkType[i];
+      const off = offA[i];
+      const capLen = capA[i];
+      const wireLen = wireA[i];
+      const lt = ltA[i];
       if (provider !== null) {
         if (lt !== lastLink) {
           filter = filterFor(source, provider, filters, b, i);

@@ -68,8 +68,11 @@ function readOnce(fd: number, buf: Uint8Array, off: number, len: number): Promis
  */
 const PAGE = 4096;
 
-/** Regular files read synchronously yield to the event loop after this many bytes (signals, timers). */
-const YIELD_BYTES = 64 << 20;
+/**
+ * Regular files are read synchronously; the reader lets the event loop run (signals, timers,
+ * dashboards) at the first read after this many milliseconds since it last did.
+ */
+const YIELD_MS = 50;
 
 /** The part of the WebAssembly API allocChunk uses (not in the ES2022 lib typings). */
 interface WasmApi {
@@ -117,8 +120,8 @@ export class ChunkReader {
    * asynchronously (a read that never returns must not stop timers and signals).
    */
   private readonly sync: boolean;
-  /** Bytes read synchronously since the last turn of the event loop. */
-  private sinceYield = 0;
+  /** Date.now() when the event loop last ran (synchronous reads). */
+  private lastYield = Date.now();
 
   constructor(
     readonly fd: number,
@@ -179,10 +182,10 @@ export class ChunkReader {
     try {
       if (this.sync) {
         n = fs.readSync(this.fd, this.buf, this.end, len, null);
-        this.sinceYield += n;
-        if (this.sinceYield >= YIELD_BYTES) {
-          this.sinceYield = 0;
+        const now = Date.now();
+        if (now - this.lastYield >= YIELD_MS) {
           await yieldToLoop();
+          this.lastYield = Date.now();
         }
       } else {
         n = await readOnce(this.fd, this.buf, this.end, len);

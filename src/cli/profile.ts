@@ -29,7 +29,9 @@ export const PROFILE_USAGE = `Usage: portscope profile (-r FILE | -i IFACE [--du
        portscope profile merge [--format json|csv|md|table] [-o FILE] [--top N] PROFILE.json ...
 
 Formats: table on a terminal, json otherwise (with -o: from the file's extension .json .csv .md
-.txt, else json). Live capture options as in dump: -s -p -B --immediate-mode -Z.
+.txt, else json). table and md list ports, hosts, stations, services, scan alerts, flows and sizes
+(--top N rows each); csv is one table, every port (services and alerts: json, md, table).
+Live capture options as in dump: -s -p -B --immediate-mode -Z.
 Scan detection (alerts[]): --scan-ports N (failed ports of one target, default 10), --scan-hosts N
 (failed targets of one scanner, default 10), --scan-window SEC (60), --scan-timeout SEC (5).`;
 

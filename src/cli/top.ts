@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import { getopt, count, last, intArg, UsageError } from './getopt';
 import { openSource, writeBanner, pipelineFilter } from './source';
 import { statsOptions } from './profile';
+import { scanOptions } from '../detect/cli';
 import { runPipeline, type PipelineStats } from '../pipeline';
 import { openCaptureFile } from '../capture/open';
 import type { PacketSource } from '../capture/batch';
@@ -23,6 +24,7 @@ export const TOP_SPEC = {
     duration: 'arg', 'max-flows': 'arg', 'max-hosts': 'arg', mtu: 'arg', 'udp-timeout': 'arg',
     'tcp-timeout': 'arg', help: 'flag', 'immediate-mode': 'flag', 'time-stamp-precision': 'arg',
     'buffer-size': 'arg', 'snapshot-length': 'arg', 'no-promiscuous-mode': 'flag',
+    'scan-window': 'arg', 'scan-ports': 'arg', 'scan-hosts': 'arg', 'scan-timeout': 'arg',
   },
 } as const satisfies { short: Record<string, 'flag' | 'arg'>; long: Record<string, 'flag' | 'arg'> };
 
@@ -30,12 +32,16 @@ export const TOP_USAGE = `Usage: portscope top (-r FILE [--speed X | --max-speed
                      [-F file] [expression] [--interval SEC] [--no-color]
                      [--view overview,ports,connections,hosts,interface,sizes,alerts] [--width N]
                      [--max-flows N] [--max-hosts N] [--mtu N] [--udp-timeout SEC] [--tcp-timeout SEC]
+                     [--scan-ports N] [--scan-hosts N] [--scan-window SEC] [--scan-timeout SEC]
 
 On a terminal: a full-screen dashboard (keys: 1-7/Tab views, s sort, f protocol, m IP/MAC,
 arrows/PgUp/PgDn scroll, / display filter, p pause, ? help, q quit). Otherwise: a text snapshot
 of the --view list (default overview) every --interval seconds (default 1) and at the end.
 Files replay at their timestamps' pace times --speed (default 1); --max-speed reads at full speed.
-Live capture options as in dump: -s -p -B --immediate-mode -Z. NO_COLOR is honoured.`;
+Live capture options as in dump: -s -p -B --immediate-mode -Z. NO_COLOR is honoured.
+Scan detection (alerts view), as in profile and dump: --scan-ports N (failed ports of one target,
+default 10), --scan-hosts N (failed targets of one scanner, default 10), --scan-window SEC (60),
+--scan-timeout SEC (5).`;
 
 /** A positive decimal number option (--speed 2.5, --interval 0.5). */
 function numArg(v: string, what: string, min: number, max: number): number {
@@ -65,6 +71,7 @@ export async function topMain(argv: readonly string[]): Promise<number> {
     return 0;
   }
   const sopts = statsOptions(a);
+  sopts.detect = { scan: scanOptions(a) }; // the alerts view (src/detect), also under a display filter
   const maxPackets = last(a, 'c') !== undefined ? intArg(last(a, 'c')!, 'packet count -c', 1) : 0;
   const maxSpeed = count(a, 'max-speed') > 0;
   const speedS = last(a, 'speed');

@@ -1,8 +1,14 @@
 // Renders a profile document as JSON, CSV (the per-port table), Markdown or a plain-text table.
-// The text formats share one section model; every string is sanitised (no control bytes reach a
-// terminal, '|' is escaped in Markdown, CSV fields are quoted).
+// The text formats share one section model (counters, rates, ports, hosts, stations, flows, sizes,
+// the service inventory and the scan alerts); CSV is one table, the per-port one: services[] and
+// alerts[] are in the JSON, Markdown and table formats. Every string is sanitised: control
+// characters are escaped by ui/text safe() (\xNN), other non-ASCII characters as \uNNNN (the
+// output is written as ASCII), '|' is escaped in Markdown, CSV fields are quoted.
 import { type ProfileDoc } from './profile';
 import { COUNTER_NAMES } from '../stats/counters';
+import { safe } from '../ui/text';
+import type { ScanAlert } from '../detect/scan';
+import type { ServiceRow } from '../detect/services';
 
 export const FORMATS = ['json', 'csv', 'md', 'table'] as const;
 export type ProfileFormat = (typeof FORMATS)[number];
@@ -21,9 +27,10 @@ interface Section {
   note?: string;
 }
 
-const CTRL = /[\u0000-\u001f\u007f-\u009f]/g;
-function clean(s: string): string {
-  return String(s ?? '').replace(CTRL, '.'); // String(): a hand-edited profile may hold anything
+/** Printable ASCII: control characters as \xNN (safe()), the rest of non-ASCII as \uNNNN. */
+function clean(s: unknown): string {
+  // String(): a hand-edited profile may hold anything
+  return safe(String(s ?? '')).replace(/[^\x00-\x7e]/g, (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'));
 }
 
 function n(v: number | null | undefined, digits = 0): string {
@@ -40,6 +47,61 @@ function time(sec: number | null): string {
 
 function endpoint(h: string, p: number): string {
   return String(h).includes(':') ? `[${clean(h)}]:${p}` : `${clean(h)}:${p}`;
+}
+
+/** The passive service inventory, largest by bytes first (the JSON lists every row, by host). */
+function servicesSection(services: ServiceRow[] | undefined, top: number): Section {
+  const all = Array.isArray(services) ? services : [];
+  const rows = all
+    .map((v, i) => ({ v, i }))
+    .sort((a, b) => (Number(b.v.bytes) || 0) - (Number(a.v.bytes) || 0) || a.i - b.i)
+    .slice(0, top)
+    .map(({ v }) => [
+      clean(v.host), clean(v.proto), n(v.port), clean(v.service || '-'), (v.clientsExact === false ? '~' : '') + n(v.clients),
+      n(v.packets), n(v.bytes), time(v.firstSeen), time(v.lastSeen),
+    ]);
+  return {
+    title: `Services seen serving, by bytes (${rows.length} of ${all.length})`,
+    headers: ['host', 'proto', 'port', 'service', 'clients', 'packets', 'bytes', 'first seen', 'last seen'],
+    numeric: [false, false, true, false, true, true, true, false, false],
+    rows,
+    note: services === undefined ? 'not recorded in this profile' : undefined,
+  };
+}
+
+const str = (v: unknown): string => (typeof v === 'string' ? v : v === null || v === undefined ? '' : String(v));
+const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+const strs = (v: unknown): string[] => (Array.isArray(v) ? v.map(str) : []);
+
+/** One scan alert (src/detect/scan.ts ScanAlert; any JSON in a hand-edited profile) as a row. */
+function alertRow(x: unknown): string[] {
+  const a = (x !== null && typeof x === 'object' ? x : { type: x }) as Partial<Record<keyof ScanAlert, unknown>>;
+  let target = str(a.target);
+  if (target === '') {
+    const sample = strs(a.targets);
+    const count = num(a.targetCount) ?? sample.length;
+    target = `${n(count)} hosts` + (sample.length > 0 ? `: ${sample.slice(0, 4).join(' ')}${count > 4 || sample.length > 4 ? ' ...' : ''}` : '');
+  }
+  const techniques = a.techniques !== null && typeof a.techniques === 'object' ? Object.entries(a.techniques) : [];
+  const technique = str(a.technique) + (techniques.length > 1 ? ` (${techniques.map(([k, v]) => `${k} ${n(num(v))}`).join(', ')})` : '');
+  const sample = strs(a.portSample);
+  const failed = num(a.failedPorts);
+  const approx = a.portsExact === false ? '~' : '';
+  return [
+    str(a.type) + (a.final === false ? ' (ongoing)' : ''), str(a.scanner), target, technique,
+    approx + n(num(a.ports)), approx + n(failed), sample.join(' ') + (failed !== null && failed > sample.length ? ' ...' : ''),
+    time(num(a.first)), time(num(a.last)),
+  ];
+}
+
+function alertsSection(alerts: unknown, top: number): Section {
+  const all: unknown[] = Array.isArray(alerts) ? alerts : [];
+  return {
+    title: `Scan alerts (${Math.min(top, all.length)} of ${all.length})`,
+    headers: ['type', 'scanner', 'target(s)', 'technique', 'ports probed', 'ports failed', 'failed ports (sample)', 'first', 'last'],
+    numeric: [false, false, false, false, true, true, false, false, false],
+    rows: all.slice(0, top).map(alertRow),
+  };
 }
 
 function sections(doc: ProfileDoc, top: number): Section[] {
@@ -78,6 +140,8 @@ function sections(doc: ProfileDoc, top: number): Section[] {
     numeric: [false, true, true, true, true, true, true],
     rows: doc.stations.slice(0, top).map((s) => [clean(s.mac), n(s.packetsIn), n(s.packetsOut), n(s.ipPacketsIn), n(s.ipPacketsOut), n(s.bytesIn), n(s.bytesOut)]),
   });
+  out.push(servicesSection(doc.services, top));
+  out.push(alertsSection(doc.alerts, top));
   const f = doc.flows;
   out.push({
     title: 'Flows',
@@ -121,6 +185,7 @@ function sections(doc: ProfileDoc, top: number): Section[] {
     // hand-edited profiles: no undefined cells, no control bytes
     s.title = clean(s.title);
     s.rows = s.rows.map((r) => r.map(clean));
+    if (s.note !== undefined) s.note = clean(s.note);
   }
   return out;
 }
@@ -155,6 +220,7 @@ function renderMarkdown(doc: ProfileDoc, top: number): string {
     lines.push('', `## ${s.title}`, '');
     if (s.rows.length === 0) {
       lines.push('(none)');
+      if (s.note) lines.push('', esc(s.note));
       continue;
     }
     lines.push(`| ${s.headers.map(esc).join(' | ')} |`);
@@ -175,7 +241,10 @@ function csvField(v: string): string {
   return /[",\n\r]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
 }
 
-/** CSV: the per-port table, every port that saw traffic, one row each. */
+/**
+ * CSV: the per-port table, every port that saw traffic, one row each. CSV stays one table: the
+ * service inventory and the scan alerts are in the json, md and table formats.
+ */
 function renderCsv(doc: ProfileDoc): string {
   const lines = [CSV_COLUMNS.join(',')];
   for (const p of doc.ports) lines.push(CSV_COLUMNS.map((k) => csvField(String(p[k]))).join(','));
