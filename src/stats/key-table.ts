@@ -12,18 +12,24 @@
 //    tail is the idlest entry. When the table is full, `insert` evicts the tail (calling
 //    `onEvict(id)` first) unless the table was built without eviction (then it returns -1).
 
+// KeyTable.link record layout
+const LINK = 4;
+const L_PREV = 0, L_NEXT = 1, L_HASH = 2;
+
 export type EvictHook = (id: number) => void;
 
 export class KeyTable {
   readonly keys: Uint32Array;
   readonly probe: Uint32Array;
-  readonly hashOf: Uint32Array;
   private index: Int32Array; // slot s: [2s] = id + 1 (0 = empty), [2s + 1] = hash
   private mask: number;
   private readonly maxSlots: number;
-  /** LRU links (-1 = none). */
-  readonly prev: Int32Array;
-  readonly next: Int32Array;
+  /**
+   * Per id, one 16-byte record: [4id] LRU previous, [4id + 1] LRU next (-1 = none), [4id + 2]
+   * the key's hash. Side by side, so touching, linking or removing an entry in a large table
+   * costs one cache miss per entry instead of one per array.
+   */
+  private readonly link: Int32Array;
   head = -1;
   tail = -1;
   /** Ids never used yet are fresh .. capacity-1; removed ids form a list through `next`. */
@@ -51,9 +57,7 @@ export class KeyTable {
     this.index = new Int32Array(initial * 2);
     this.keys = new Uint32Array(capacity * keyWords);
     this.probe = new Uint32Array(keyWords);
-    this.hashOf = new Uint32Array(capacity);
-    this.prev = new Int32Array(capacity);
-    this.next = new Int32Array(capacity);
+    this.link = new Int32Array(capacity * LINK);
   }
 
   /** Id of the entry whose key equals `probe`, or -1. */
@@ -108,6 +112,7 @@ export class KeyTable {
    * LRU list; evicts the idlest entry when full, or returns -1 when full and not evicting.
    */
   insert(hash: number): number {
+    const l = this.link;
     hash = hash & 0x3fffffff; // hashes are 30-bit (small integers in V8)
     if (this.freeHead < 0 && this.fresh === this.capacity) {
       if (!this.evict || this.tail < 0) return -1;
@@ -120,12 +125,12 @@ export class KeyTable {
     let id: number;
     if (this.freeHead >= 0) {
       id = this.freeHead;
-      this.freeHead = this.next[id];
+      this.freeHead = l[LINK * id + L_NEXT];
     } else id = this.fresh++;
     const w = this.keyWords;
     const base = id * w;
     for (let k = 0; k < w; k++) this.keys[base + k] = this.probe[k];
-    this.hashOf[id] = hash;
+    l[LINK * id + L_HASH] = hash;
     const index = this.index;
     let s = hash & this.mask;
     while (index[2 * s] !== 0) s = (s + 1) & this.mask;
@@ -133,9 +138,9 @@ export class KeyTable {
     index[2 * s + 1] = hash;
     this.size++;
     // link at head
-    this.prev[id] = -1;
-    this.next[id] = this.head;
-    if (this.head >= 0) this.prev[this.head] = id;
+    l[LINK * id + L_PREV] = -1;
+    l[LINK * id + L_NEXT] = this.head;
+    if (this.head >= 0) l[LINK * this.head + L_PREV] = id;
     this.head = id;
     if (this.tail < 0) this.tail = id;
     return id;
@@ -143,11 +148,12 @@ export class KeyTable {
 
   /** Doubles the slot array and re-inserts every entry (amortised: O(1) per insert). */
   private grow(): void {
+    const l = this.link;
     const slots = this.index.length; // twice the old slot count
     const index = new Int32Array(slots * 2);
     const mask = slots - 1;
-    for (let id = this.head; id >= 0; id = this.next[id]) {
-      const h = this.hashOf[id];
+    for (let id = this.head; id >= 0; id = l[LINK * id + L_NEXT]) {
+      const h = l[LINK * id + L_HASH];
       let s = h & mask;
       while (index[2 * s] !== 0) s = (s + 1) & mask;
       index[2 * s] = id + 1;
@@ -159,24 +165,26 @@ export class KeyTable {
 
   /** Marks an entry as just used (moves it to the head of the LRU list). */
   touch(id: number): void {
+    const l = this.link;
     if (this.head === id) return;
-    const p = this.prev[id];
-    const n = this.next[id];
+    const p = l[LINK * id + L_PREV];
+    const n = l[LINK * id + L_NEXT];
     // unlink (id is not the head, so p >= 0)
-    this.next[p] = n;
-    if (n >= 0) this.prev[n] = p;
+    l[LINK * p + L_NEXT] = n;
+    if (n >= 0) l[LINK * n + L_PREV] = p;
     else this.tail = p;
-    this.prev[id] = -1;
-    this.next[id] = this.head;
-    this.prev[this.head] = id;
+    l[LINK * id + L_PREV] = -1;
+    l[LINK * id + L_NEXT] = this.head;
+    l[LINK * this.head + L_PREV] = id;
     this.head = id;
   }
 
   /** Removes an entry (its id becomes free). */
   remove(id: number): void {
+    const l = this.link;
     const mask = this.mask;
     const index = this.index;
-    let i = this.hashOf[id] & mask;
+    let i = l[LINK * id + L_HASH] & mask;
     while (index[2 * i] !== id + 1) i = (i + 1) & mask;
     // backward-shift deletion
     let j = i;
@@ -195,21 +203,22 @@ export class KeyTable {
     }
     index[2 * i] = 0;
     index[2 * i + 1] = 0;
-    const p = this.prev[id];
-    const n = this.next[id];
-    if (p >= 0) this.next[p] = n;
+    const p = l[LINK * id + L_PREV];
+    const n = l[LINK * id + L_NEXT];
+    if (p >= 0) l[LINK * p + L_NEXT] = n;
     else this.head = n;
-    if (n >= 0) this.prev[n] = p;
+    if (n >= 0) l[LINK * n + L_PREV] = p;
     else this.tail = p;
-    this.next[id] = this.freeHead;
+    l[LINK * id + L_NEXT] = this.freeHead;
     this.freeHead = id;
     this.size--;
   }
 
   /** Calls fn(id) for every entry, most recently used first. */
   forEach(fn: (id: number) => void): void {
+    const l = this.link;
     for (let id = this.head; id >= 0; ) {
-      const n = this.next[id];
+      const n = l[LINK * id + L_NEXT];
       fn(id);
       id = n;
     }
