@@ -135,7 +135,7 @@ test('loaded in a namespace: observed services connect, an unobserved port is bl
     assert.ok(probe('tcp', 9090), 'tcp 9090 reachable before rules');
     // capture observed traffic (8080 and 5353 only) with tcpdump in the server namespace
     const pcap = path.join(tmp, 'observed.pcap');
-    const cap = new Bg('ip', ['netns', 'exec', veth.nsB, 'tcpdump', '-i', veth.ifB, '-w', pcap, '-U', 'tcp port 8080 or udp port 5353']);
+    const cap = new Bg('ip', ['netns', 'exec', veth.nsB, 'tcpdump', '-i', veth.ifB, '-w', pcap, '-U', '--immediate-mode', 'tcp port 8080 or udp port 5353']);
     await cap.waitFor(/listening on/);
     for (let i = 0; i < 3; i++) {
       assert.ok(probe('tcp', 8080));
