@@ -202,6 +202,11 @@ function main(): number {
   const size = fs.statSync(F).size;
   process.stdout.write(`capture: ${F} (${(size / 1e6).toFixed(0)} MB); best of ${opts.runs}; node ${process.version}; ${spawnSync('tcpdump', ['--version'], { encoding: 'latin1' }).stdout.split('\n')[0]}\n`);
   process.stdout.write(`compound: ${COMPOUND}\n`);
+  if (process.env.NODE_EXTRA_CA_CERTS) {
+    // Node parses these certificates at every start (measured ~50 ms here); portscope makes no TLS
+    // connections. A stock node has no such setting: compare with `env -u NODE_EXTRA_CA_CERTS`.
+    process.stdout.write(`note: NODE_EXTRA_CA_CERTS is set; every node start parses it (about 50 ms here)\n`);
+  }
   process.stdout.write(`load average at start: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')} on ${os.cpus().length} CPUs\n\n`);
   const rows: string[][] = [['case', 'portscope s', 'tcpdump s', 'ratio', 'goal', 'ps RSS MB', 'td RSS MB', 'check']];
   let failures = 0;

@@ -298,6 +298,8 @@ export class FlowTable {
   private readonly s: FlowStore;
   private readonly top: FlowStore;
   private topCount = 0;
+  /** Slot of the smallest flow in the full top list (see finish). */
+  private topMin = 0;
   private readonly topN: number;
   /** [now, timeouts...] in µs: doubles kept in a typed array (see add()). */
   private readonly clock = new Float64Array(5);
@@ -718,16 +720,22 @@ export class FlowTable {
     let slot: number;
     if (this.topCount < this.topN) slot = this.topCount++;
     else {
-      // replace the smallest kept flow (linear scan: topN is small)
-      slot = 0;
-      for (let i = 1; i < this.topCount; i++) {
-        if (tf[i * FS + O_IP] + tf[i * FS + R_IP] < tf[slot * FS + O_IP] + tf[slot * FS + R_IP]) slot = i;
-      }
+      // replace the smallest kept flow (found when the list last changed: most ending flows are
+      // smaller, and a flood of evictions then costs one compare each)
+      slot = this.topMin;
       if (tf[slot * FS + O_IP] + tf[slot * FS + R_IP] >= s.f[id * FS + O_IP] + s.f[id * FS + R_IP]) return;
     }
     top.copyFrom(s, id, slot);
     const k = this.table.keys;
     for (let i = 0; i < KEY_WORDS; i++) top.keys[slot * KEY_WORDS + i] = k[id * KEY_WORDS + i];
+    if (this.topCount === this.topN) {
+      // the smallest kept flow (linear scan: topN is small), the first one on ties
+      let m = 0;
+      for (let i = 1; i < this.topCount; i++) {
+        if (tf[i * FS + O_IP] + tf[i * FS + R_IP] < tf[m * FS + O_IP] + tf[m * FS + R_IP]) m = i;
+      }
+      this.topMin = m;
+    }
   }
 
   /** Ends flows idle past their timeout, idlest first (call between batches). */

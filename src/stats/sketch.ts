@@ -14,6 +14,8 @@ const HLL_M = 64;
 const HLL_ALPHA = 0.709; // alpha_64 (Flajolet et al.)
 /** mode byte: 0..16 = exact count, HLL = registers. */
 const MODE_HLL = 255;
+/** 2^-v for every register value (a rank is at most 25; registers merged from text up to 255). */
+const POW2_NEG = Float64Array.from({ length: 256 }, (_, v) => 2 ** -v);
 
 /**
  * murmur3's 32-bit finalizer, kept to 30 bits: a well-mixed hash that is always a small integer
@@ -113,7 +115,7 @@ export class DistinctSketches {
     let zeros = 0;
     for (let i = 0; i < HLL_M; i++) {
       const v = r[o + i];
-      sum += 2 ** -v;
+      sum += POW2_NEG[v];
       if (v === 0) zeros++;
     }
     let e = (HLL_ALPHA * HLL_M * HLL_M) / sum;
