@@ -9,6 +9,7 @@ import type { BatchFields } from './capture/file-source';
 import type { decodeFrame as DecodeFrame } from '../decoders/frame';
 import type { PacketInfo } from '../decoders/packet-info';
 import type { FilterFn } from './filter/types';
+import type { BatchCounter } from './filter/jit';
 
 /** A consumer of accepted packets: statistics, writers, printers, detectors. */
 export interface PacketSink {
@@ -93,7 +94,11 @@ function filterFor(
   return f;
 }
 
-/** Filter and count, no sinks, no decoding (dump --count EXPR). */
+/**
+ * Filter and count, no sinks, no decoding (dump --count EXPR). Each run of packets with one link
+ * type goes to that filter's BatchCounter in one call: for the JIT, the program fused into a loop
+ * over the batch's arrays (measured: a call per packet from here cost about as much as the filter).
+ */
 async function countFiltered(
   source: PacketSource,
   provider: FilterProvider,
@@ -101,31 +106,32 @@ async function countFiltered(
   stats: PipelineStats,
 ): Promise<PipelineStats> {
   if (isLean(source)) source.setBatchFields('bounds');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { batchCounter } = require('./filter/jit') as typeof import('./filter/jit');
   const filters: (FilterFn | null | undefined)[] = [];
+  const res = new Float64Array(1);
   let lastLink = -1;
-  let filter: FilterFn | null = null;
+  let counter: BatchCounter | null = null;
   let seen = 0;
   let accepted = 0;
   outer: for await (const b of source.batches()) {
-    const data = b.data;
     const n = b.count;
-    const offA = b.offset;
-    const capA = b.capLen;
-    const wireA = b.wireLen;
     const ltA = b.linkType;
-    for (let i = 0; i < n; i++) {
-      if (ltA[i] !== lastLink) {
-        filter = filterFor(source, provider, filters, b, i);
-        lastLink = ltA[i];
+    let i = 0;
+    while (i < n) {
+      const lt = ltA[i];
+      if (lt !== lastLink || counter === null) {
+        counter = batchCounter(filterFor(source, provider, filters, b, i));
+        lastLink = lt;
       }
-      if (filter === null || filter(data, offA[i], capA[i], wireA[i]) !== 0) {
-        accepted++;
-        if (accepted === max) {
-          seen += i + 1;
-          source.stop();
-          break outer;
-        }
+      const j = counter(b.data, b.offset, b.capLen, b.wireLen, ltA, lt, i, n, max === 0 ? 0 : max - accepted, res);
+      accepted += res[0];
+      if (max !== 0 && accepted === max) {
+        seen += j;
+        source.stop();
+        break outer;
       }
+      i = j;
     }
     seen += n;
   }

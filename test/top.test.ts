@@ -139,10 +139,10 @@ test('dashboard CPU with 10,000 flows: snapshot + render per 1 Hz refresh, each 
     let snapUs = 0;
     let renderUs = 0;
     for (let i = 0; i < N; i++) {
-      // what one refresh of the dashboard does: one snapshot (flows only for the connections
-      // view), one composed screen
+      // what one refresh of the dashboard does: one snapshot of what the view shows (the rows
+      // of a 2-screen window for the large tables), one composed screen
       let t = process.cpuUsage();
-      const s = e.snapshot(META, v);
+      const s = e.snapshot(META, v, { state: st, rows: 60 });
       let d = process.cpuUsage(t);
       snapUs += d.user + d.system;
       t = process.cpuUsage();
@@ -162,6 +162,40 @@ test('dashboard CPU with 10,000 flows: snapshot + render per 1 Hz refresh, each 
   );
   assert.ok(renderWorst < 25, `rendering a view took ${renderWorst} ms`);
   assert.ok(worst < 100, `a refresh took ${worst} ms`);
+});
+
+test('windowed snapshots (top-N selections) render the same screens as full ones', () => {
+  // two identical engines: each snapshot also advances the per-port rate measurement
+  const e = syntheticEngine(3000);
+  const e2 = syntheticEngine(3000);
+  const st = new ViewState();
+  const cases: [number, number, number, 'all' | 'tcp' | 'udp', boolean][] = [];
+  for (const v of [0, 1, 2, 3]) {
+    const sorts = v === 0 ? 1 : v === 3 ? 3 : 4;
+    for (let sort = 0; sort < sorts; sort++) {
+      for (const scroll of [0, 7, 2000]) {
+        for (const proto of v === 1 ? (['all', 'tcp', 'udp'] as const) : (['all'] as const)) cases.push([v, sort, scroll, proto, false]);
+      }
+    }
+  }
+  cases.push([3, 0, 0, 'all', true]);
+  // twice: the second round has per-port rates (measured between two snapshots)
+  for (let round = 0; round < 2; round++) {
+    for (const [v, sort, scroll, proto, byMac] of cases) {
+      st.view = v;
+      st.sort[v] = sort;
+      st.scroll[v] = scroll;
+      st.portProto = proto;
+      st.hostsByMac = byMac;
+      const full = e.snapshot(META, v);
+      const win = e2.snapshot(META, v, { state: st, rows: 30 });
+      if (v === 2) assert.ok(win.flows!.length <= 30 + scroll && win.flowCounts!.reduce((a, b) => a + b) === 3000);
+      if (v === 1) assert.ok(win.stats.ports.length <= 30 + scroll);
+      const a = screenText(composeScreen(full, st, 100, 30, UNICODE_GLYPHS));
+      const b = screenText(composeScreen(win, st, 100, 30, UNICODE_GLYPHS));
+      assert.equal(b, a, `view ${v + 1} sort ${sort} scroll ${scroll} proto ${proto}`);
+    }
+  }
 });
 
 test('display filter: second statistics fed only by accepted packets, errors kept inline', () => {

@@ -181,7 +181,7 @@ export async function topMain(argv: readonly string[]): Promise<number> {
     process.on('SIGHUP', onSignal);
     const dash = new Dashboard(
       {
-        snapshot: (view) => engine.snapshot(meta(), view),
+        snapshot: (view, win) => engine.snapshot(meta(), view, win),
         idle: () => finished && reread === null,
         restamp: (s) => ({ ...s, meta: { ...s.meta, elapsedMs: Date.now() - t0, paused } }),
         setDisplayFilter: (e) => {
@@ -218,14 +218,14 @@ export async function topMain(argv: readonly string[]): Promise<number> {
     if (failure !== null) throw failure;
     // the one-screen summary left on the restored terminal: the overview, final numbers
     const st = new ViewState();
-    const snap: DashSnapshot = engine.snapshot(meta(), 0);
+    const snap: DashSnapshot = engine.snapshot(meta(), 0, { state: st, rows });
     process.stdout.write(screenText(composeScreen(snap, st, cols, rows - 1, glyphs)));
   } else {
     const out = new OutBuf(1, 1 << 16);
     const st = new ViewState();
-    const wantAll = views.length > 1;
     const print = (): void => {
-      const text = textSnapshot(engine.snapshot(meta(), wantAll ? 'all' : views[0]), st, views, textWidth, glyphs);
+      // only what the listed views read
+      const text = textSnapshot(engine.snapshot(meta(), views), st, views, textWidth, glyphs);
       // UTF-8 (block glyphs); everything in it was made safe by the renderers
       const b = Buffer.from(text, 'utf8');
       for (let i = 0; i < b.length; i += 32768) {

@@ -29,6 +29,7 @@ import { mix32, hashIpv4, hashIpv6 } from './sketch';
 import { type HostStats, portHash } from './hosts';
 import { type PortStats } from './ports';
 import { addrText } from './addr';
+import { selectTop } from './topn';
 
 export const CONN_STATES = ['S0', 'S1', 'SF', 'REJ', 'S2', 'S3', 'RSTO', 'RSTR', 'RSTOS0', 'RSTRH', 'SH', 'SHR', 'OTH'] as const;
 export type ConnState = (typeof CONN_STATES)[number];
@@ -845,6 +846,44 @@ export class FlowTable {
   /** The Zeek-style row of the flow in table entry `id` (allocates: per flow, not per packet). */
   rowOf(id: number): FlowRow {
     return this.row(this.s, this.table.keys, id);
+  }
+
+  /**
+   * The first `n` flows in the table by `key`: 'bytes' or 'packets' (both ways, descending),
+   * 'idle' (latest packet first) or 'age' (oldest first); ties by start time, originator address
+   * text, originator port. Rows are built for those n only.
+   */
+  topActive(n: number, key: 'bytes' | 'packets' | 'idle' | 'age'): FlowRow[] {
+    const f = this.s.f;
+    const t = this.table;
+    const tie = (a: number, b: number): boolean => {
+      const d = f[a * FS + START] - f[b * FS + START];
+      if (d !== 0) return d < 0;
+      const x = this.row(this.s, t.keys, a);
+      const y = this.row(this.s, t.keys, b);
+      return x.origH < y.origH || (x.origH === y.origH && (x.origP < y.origP || (x.origP === y.origP && a < b)));
+    };
+    let score: (id: number) => number;
+    if (key === 'packets') score = (id) => f[id * FS + O_PKTS] + f[id * FS + R_PKTS];
+    else if (key === 'idle') score = (id) => f[id * FS + LAST];
+    else if (key === 'age') score = () => 0;
+    else score = (id) => f[id * FS + O_FRAME] + f[id * FS + R_FRAME];
+    const before = (a: number, b: number): boolean => {
+      const d = score(b) - score(a);
+      return d < 0 || (d === 0 && tie(a, b));
+    };
+    return selectTop(n, (visit) => t.forEach(visit), before).map((id) => this.row(this.s, t.keys, id));
+  }
+
+  /** Flows in the table by protocol class: [tcp, udp, icmp (and ICMPv6), other]. */
+  activeByProto(): number[] {
+    const c = [0, 0, 0, 0];
+    const k = this.table.keys;
+    this.table.forEach((id) => {
+      const proto = k[id * KEY_WORDS + 9] & 0x7f;
+      c[proto === 6 ? 0 : proto === 17 ? 1 : proto === 1 || proto === 58 ? 2 : 3]++;
+    });
+    return c;
   }
 
   /** Every flow in the table (tests, exports). */

@@ -7,6 +7,7 @@ import { type PacketInfo } from '../../decoders/packet-info';
 import { KeyTable } from './key-table';
 import { DistinctSketches, hashIpv4, hashIpv6, mix32 } from './sketch';
 import { addrText, macText } from './addr';
+import { selectTop } from './topn';
 
 export const DEFAULT_MAX_HOSTS = 131072;
 export const DEFAULT_MAX_STATIONS = 65536;
@@ -181,6 +182,73 @@ export class HostStats {
     } else return;
     this.out(s, p);
     this.in(d, p);
+  }
+
+  /** The counters with the flows still open folded in (a copy when there are any). */
+  folded(): Float64Array {
+    if (this.liveFold === null) return this.v;
+    const v = this.v.slice();
+    this.liveFold(v);
+    return v;
+  }
+
+  /** Address text of host `id`. */
+  addressOf(id: number): string {
+    const k = this.table.keys;
+    const b = id * 5;
+    return addrText(k[b] as 4 | 6, k[b + 1], k[b + 2], k[b + 3], k[b + 4]);
+  }
+
+  /** The row of host `id` from counters `v` (from folded()), without sketches. */
+  rowAt(v: Float64Array, id: number): HostRow {
+    const o = id * H;
+    return {
+      family: this.table.keys[id * 5] as 4 | 6,
+      address: this.addressOf(id),
+      packetsIn: v[o + PI],
+      packetsOut: v[o + PO],
+      bytesIn: v[o + BI],
+      bytesOut: v[o + BO],
+      peers: this.peers.count(id),
+      portsServed: this.served.count(id),
+      portsUsed: this.used.count(id),
+      peerSketch: '',
+      servedSketch: '',
+      usedSketch: '',
+      firstSeenUs: v[o + FIRST],
+      lastSeenUs: v[o + LAST],
+    };
+  }
+
+  /**
+   * The first `n` hosts of counters `v` (from folded()) by `key`: 'bytes' or 'packets' (in + out,
+   * descending, ties by address text) or 'address' (family, then text). Rows for those n only.
+   */
+  topHosts(v: Float64Array, n: number, key: 'bytes' | 'packets' | 'address'): HostRow[] {
+    const k = this.table.keys;
+    const txt = (a: number, b: number): boolean => {
+      const x = this.addressOf(a);
+      const y = this.addressOf(b);
+      return x < y || (x === y && a < b);
+    };
+    let before: (a: number, b: number) => boolean;
+    if (key === 'address') {
+      const text = new Map<number, string>();
+      const t = (id: number): string => {
+        let s = text.get(id);
+        if (s === undefined) text.set(id, (s = this.addressOf(id)));
+        return s;
+      };
+      before = (a, b) => k[a * 5] < k[b * 5] || (k[a * 5] === k[b * 5] && (t(a) < t(b) || (t(a) === t(b) && a < b)));
+    } else {
+      const f0 = key === 'bytes' ? BI : PI;
+      const f1 = key === 'bytes' ? BO : PO;
+      before = (a, b) => {
+        const d = v[b * H + f0] + v[b * H + f1] - (v[a * H + f0] + v[a * H + f1]);
+        return d < 0 || (d === 0 && txt(a, b));
+      };
+    }
+    return selectTop(n, (visit) => this.table.forEach(visit), before).map((id) => this.rowAt(v, id));
   }
 
   /** Every host; the serialised sketches (for merging) only when `sketches`. */

@@ -10,6 +10,7 @@
 // random memory writes per packet.
 import { type PacketInfo } from '../../decoders/packet-info';
 import { DistinctSketches } from './sketch';
+import { selectTop } from './topn';
 
 export const PORT_PROTO_NAMES = ['tcp', 'udp'] as const;
 export type PortProto = (typeof PORT_PROTO_NAMES)[number];
@@ -120,6 +121,65 @@ export class PortStats {
   /** Records a peer address hash for (proto index, port). */
   addPeer(protoIndex: number, port: number, peerHash: number): void {
     this.peers.add(protoIndex * 65536 + port, peerHash);
+  }
+
+  /**
+   * The counters with the flows still open folded in (a copy when there are any): what snapshot()
+   * reads. Entry (protoIndex * 65536 + port) * PORT_STRIDE + PortField.x.
+   */
+  folded(): Float64Array {
+    if (this.liveFold === null) return this.v;
+    const v = this.v.slice();
+    this.liveFold(v);
+    return v;
+  }
+
+  /** The row of entry i (protoIndex * 65536 + port) of counters `v` (from folded()). */
+  rowAt(v: Float64Array, i: number, sketches = false): PortRow {
+    const o = i * STRIDE;
+    return {
+      proto: PORT_PROTO_NAMES[i >>> 16],
+      port: i & 0xffff,
+      packets: v[o + PK],
+      bytes: v[o + BY],
+      packetsTo: v[o + PT],
+      packetsFrom: v[o + PF],
+      bytesTo: v[o + BT],
+      bytesFrom: v[o + BF],
+      peers: this.peers.count(i),
+      peersExact: this.peers.isExact(i),
+      peerSketch: sketches ? this.peers.export(i) : '',
+      firstSeenUs: v[o + FIRST],
+      lastSeenUs: v[o + LAST],
+    };
+  }
+
+  /**
+   * The first `n` active ports of counters `v` (from folded()) in the order of `key`, ties by
+   * (proto, port): 'packets' (then bytes), 'bytes', 'rate' (`rates[i]` descending, then bytes) or
+   * 'port'; only TCP or UDP when `proto` says so. Rows are built for those n only.
+   */
+  topPorts(v: Float64Array, n: number, key: 'packets' | 'bytes' | 'rate' | 'port', proto: 'all' | 'tcp' | 'udp' = 'all', rates: Float64Array | null = null): PortRow[] {
+    const lo = proto === 'udp' ? 65536 : 0;
+    const hi = proto === 'tcp' ? 65536 : N;
+    const each = (visit: (i: number) => void): void => {
+      for (let i = lo; i < hi; i++) if (v[i * STRIDE + PK] !== 0) visit(i);
+    };
+    const by = (a: number, b: number, f: number): number => v[b * STRIDE + f] - v[a * STRIDE + f];
+    let before: (a: number, b: number) => boolean;
+    if (key === 'port') before = (a, b) => a < b;
+    else if (key === 'bytes') before = (a, b) => { const d = by(a, b, BY); return d < 0 || (d === 0 && a < b); };
+    else if (key === 'rate' && rates !== null) before = (a, b) => { const d = rates[b] - rates[a] || by(a, b, BY); return d < 0 || (d === 0 && a < b); };
+    else before = (a, b) => { const d = by(a, b, PK) || by(a, b, BY); return d < 0 || (d === 0 && a < b); };
+    return selectTop(n, each, before).map((i) => this.rowAt(v, i));
+  }
+
+  /** Active TCP and UDP ports of counters `v` (from folded()). */
+  activeCounts(v: Float64Array): { tcp: number; udp: number } {
+    let tcp = 0;
+    let udp = 0;
+    for (let i = 0; i < N; i++) if (v[i * STRIDE + PK] !== 0) i < 65536 ? tcp++ : udp++;
+    return { tcp, udp };
   }
 
   /** Rows for every port that saw traffic, in (proto, port) order; sketches: '' unless asked for. */

@@ -7,6 +7,9 @@ import type { PacketInfo } from '../../decoders/packet-info';
 import type { FilterFn } from '../filter/types';
 import { TrafficStats, type StatsOptions, type StatsSnapshot } from '../stats/index';
 import type { FlowRow, FlowSummary } from '../stats/flows';
+import { PORT_STRIDE, PortField, type PortRow } from '../stats/ports';
+import type { HostRow } from '../stats/hosts';
+import { VIEW_SORTS } from './views-meta';
 import type { SizesSnapshot } from '../stats/counters';
 import type { ServiceRow } from '../detect/index';
 
@@ -59,6 +62,13 @@ export interface DashSnapshot {
   portRates: Map<number, number>;
   /** Active flows (connections view), null when not requested. */
   flows: FlowRow[] | null;
+  /**
+   * Windowed snapshots (see TopEngine.snapshot): stats.ports, stats.hosts and flows hold only the
+   * first rows of the view's order; the full counts are here (null: the lists are complete).
+   * Active TCP and UDP ports; active flows by [tcp, udp, icmp, other].
+   */
+  portCounts: { tcp: number; udp: number } | null;
+  flowCounts: number[] | null;
   /** Hosts and LAN stations tracked (also when their rows were not gathered). */
   hostCount: number;
   stationCount: number;
@@ -71,6 +81,12 @@ export interface DashSnapshot {
 }
 
 export const VIEW_COUNT = 7;
+
+/** What a dashboard snapshot must hold rows for: the view state and the body height in rows. */
+export interface SnapshotWindow {
+  state: ViewState;
+  rows: number;
+}
 export type PortProtoFilter = 'all' | 'tcp' | 'udp';
 
 /** What the keys change: the current view, its sort and scroll, and per-view toggles. */
@@ -166,6 +182,7 @@ export class TopEngine implements PacketSink {
   displayFilter = '';
   displayFilterError = '';
   private readonly prevPortBytes = new Float64Array(2 * 65536);
+  private readonly portRate = new Float64Array(2 * 65536);
   private prevUs = 0;
   private prevStats: TrafficStats | null = null;
   private readonly seriesPkts = new Float64Array(SERIES_SECONDS);
@@ -229,47 +246,99 @@ export class TopEngine implements PacketSink {
   }
 
   /**
-   * Takes the snapshot the views render (about once a second). `view`: only what that view reads
-   * is gathered (the other tables are left empty), or everything with 'all' (text mode, summary).
+   * Takes the snapshot the views render (about once a second). `view`: only what that view (or
+   * list of views) reads is gathered (the other tables are left empty), or everything with 'all'.
+   * `win` (the dashboard): the large tables (ports, hosts, flows) hold only the first
+   * `state.scroll + rows` rows of the view's current order (top-N selections over the typed
+   * arrays), with their full counts in portCounts / hostCount / flowCounts.
    */
-  snapshot(meta: Omit<DashMeta, 'displayFilter' | 'displayFilterError'>, view: number | 'all'): DashSnapshot {
+  snapshot(meta: Omit<DashMeta, 'displayFilter' | 'displayFilterError'>, view: number | readonly number[] | 'all', win?: SnapshotWindow): DashSnapshot {
     const st = this.shown;
-    const all = view === 'all';
+    const views = view === 'all' ? null : typeof view === 'number' ? [view] : view;
     // overview 0, ports 1, connections 2, hosts 3, interface 4, sizes 5, alerts 6
-    const need = (...views: number[]) => all || views.includes(view as number);
-    let stats: StatsSnapshot;
-    if (all || view === 6) stats = st.snapshot(false);
-    else {
-      stats = {
-        counters: st.counters.snapshot(),
-        sizes: need(5) ? st.sizes.snapshot() : EMPTY_SIZES,
-        ports: need(0, 1) ? st.ports.snapshot(false) : [],
-        hosts: need(0, 3) ? st.hosts.snapshot(false) : [],
-        hostsUntrackedPackets: st.hosts.untrackedPackets,
-        hostsCapacity: st.hosts.capacity,
-        stations: need(3) ? st.stations.snapshot() : [],
-        stationsUntrackedPackets: st.stations.untrackedPackets,
-        flows: need(2, 4) ? st.flows.snapshot() : EMPTY_FLOWS,
-      };
-    }
-    st.counters.perSecond(this.seriesPkts, this.seriesBytes);
-    const nowUs = stats.counters.lastUs;
-    // per-port bit rates: bytes since the previous port snapshot over the packet time between them
+    const need = (...vs: number[]) => views === null || vs.some((v) => views.includes(v));
+    const w = win !== undefined && typeof view === 'number' ? win : null;
+    const sortOf = (v: number): string => {
+      const sorts = VIEW_SORTS[v];
+      return w !== null ? sorts[w.state.sort[v] % sorts.length] : sorts[0];
+    };
+    const want = (v: number): number => (w === null ? 0 : Math.max(1, w.rows) + (w.state.view === v ? w.state.scroll[v] : 0));
+    const counters = st.counters.snapshot();
+    const nowUs = counters.lastUs;
+    // ports (overview, ports view): the counters with the open flows folded in, read once
+    let ports: PortRow[] = [];
+    let portCounts: { tcp: number; udp: number } | null = null;
     const rates = new Map<number, number>();
     if (this.prevStats !== st) {
       this.prevStats = st;
       this.prevPortBytes.fill(0);
       this.prevUs = 0;
     }
-    if (stats.ports.length > 0) {
-      const dt = (nowUs - this.prevUs) / 1e6;
+    if (need(0, 1)) {
+      const pv = st.ports.folded();
+      // per-port bit rates: bytes since the previous port snapshot over the packet time between them
       const prev = this.prevPortBytes;
-      for (const r of stats.ports) {
-        const k = (r.proto === 'tcp' ? 0 : 65536) + r.port;
-        if (this.prevUs > 0) rates.set(k, dt > 0 ? ((r.bytes - prev[k]) * 8) / dt : 0);
-        prev[k] = r.bytes;
+      const rate = this.portRate;
+      const dt = (nowUs - this.prevUs) / 1e6;
+      const had = this.prevUs > 0;
+      let any = false;
+      for (let i = 0; i < 2 * 65536; i++) {
+        const o = i * PORT_STRIDE;
+        if (pv[o + PortField.packets] === 0) {
+          rate[i] = 0;
+          continue;
+        }
+        any = true;
+        const b = pv[o + PortField.bytes];
+        rate[i] = had && dt > 0 ? ((b - prev[i]) * 8) / dt : 0;
+        prev[i] = b;
       }
-      if (nowUs > this.prevUs) this.prevUs = nowUs;
+      if (any && nowUs > this.prevUs) this.prevUs = nowUs;
+      if (w === null) {
+        for (let i = 0; i < 2 * 65536; i++) if (pv[i * PORT_STRIDE + PortField.packets] !== 0) ports.push(st.ports.rowAt(pv, i));
+      } else {
+        portCounts = st.ports.activeCounts(pv);
+        ports =
+          view === 1
+            ? st.ports.topPorts(pv, want(1), sortOf(1) as 'packets', w.state.portProto, rate)
+            : st.ports.topPorts(pv, want(0), 'bytes', 'all', rate);
+      }
+      if (had) for (const r of ports) rates.set((r.proto === 'tcp' ? 0 : 65536) + r.port, rate[(r.proto === 'tcp' ? 0 : 65536) + r.port]);
+    }
+    // hosts (overview's talkers, hosts view by IP)
+    let hosts: HostRow[] = [];
+    const byMac = w !== null && w.state.hostsByMac;
+    if (need(0) || (need(3) && !byMac)) {
+      if (w === null) hosts = st.hosts.snapshot(false);
+      else {
+        const hv = st.hosts.folded();
+        hosts = view === 3 ? st.hosts.topHosts(hv, want(3), sortOf(3) as 'bytes') : st.hosts.topHosts(hv, want(0), 'bytes');
+      }
+    }
+    const stats: StatsSnapshot = {
+      counters,
+      sizes: need(5) ? st.sizes.snapshot() : EMPTY_SIZES,
+      ports,
+      hosts,
+      hostsUntrackedPackets: st.hosts.untrackedPackets,
+      hostsCapacity: st.hosts.capacity,
+      stations: need(3) && (w === null || byMac) ? st.stations.snapshot() : [],
+      stationsUntrackedPackets: st.stations.untrackedPackets,
+      flows: need(2, 4) ? st.flows.snapshot() : EMPTY_FLOWS,
+    };
+    if (need(6) && st.security !== null) {
+      stats.alerts = st.security.alerts();
+      stats.services = st.security.serviceRows();
+    }
+    st.counters.perSecond(this.seriesPkts, this.seriesBytes);
+    let flows: FlowRow[] | null = null;
+    let flowCounts: number[] | null = null;
+    if (need(2)) {
+      if (w === null) flows = st.flows.activeRows();
+      else {
+        flows = st.flows.topActive(want(2), sortOf(2) as 'bytes');
+        flowCounts = st.flows.activeByProto();
+      }
     }
     return {
       meta: { ...meta, displayFilter: this.displayFilter, displayFilterError: this.displayFilterError },
@@ -277,7 +346,9 @@ export class TopEngine implements PacketSink {
       seriesPkts: Float64Array.from(this.seriesPkts),
       seriesBytes: Float64Array.from(this.seriesBytes),
       portRates: rates,
-      flows: need(2) ? st.flows.activeRows() : null,
+      portCounts,
+      flows,
+      flowCounts,
       hostCount: st.hosts.table.size,
       stationCount: st.stations.table.size,
       nowUs,

@@ -53,17 +53,19 @@ export function renderFlows(s: DashSnapshot, st: ViewState, w: number, h: number
   const sort = sorts[st.sort[2] % sorts.length];
   const rows = sortedFlows(s.flows ? s.flows.slice() : [], sort);
   const f = s.stats.flows;
-  const byP = (k: string) => rows.filter((r) => (k === 'other' ? !['tcp', 'udp', 'icmp', 'icmp6'].includes(r.proto) : k === 'icmp' ? r.proto === 'icmp' || r.proto === 'icmp6' : r.proto === k)).length;
+  const fc = s.flowCounts;
+  const byP = (k: string) => fc !== null ? fc[['tcp', 'udp', 'icmp', 'other'].indexOf(k)] : rows.filter((r) => (k === 'other' ? !['tcp', 'udp', 'icmp', 'icmp6'].includes(r.proto) : k === 'icmp' ? r.proto === 'icmp' || r.proto === 'icmp6' : r.proto === k)).length;
+  const count = fc !== null ? fc[0] + fc[1] + fc[2] + fc[3] : rows.length;
   const parts = ['tcp', 'udp', 'icmp', 'other'].map((k) => [k, byP(k)] as const).filter(([, n]) => n > 0);
   const title =
-    `Connections ${rows.length}${parts.length > 0 ? ` (${parts.map(([k, n]) => `${k} ${n}`).join(', ')})` : ''} | ` +
+    `Connections ${count}${parts.length > 0 ? ` (${parts.map(([k, n]) => `${k} ${n}`).join(', ')})` : ''} | ` +
     `seen ${f.total} ended ${f.completed} | sort ${sort}`;
   const now = s.nowUs;
   return renderTable(
     {
       title,
       cols: COLS,
-      count: rows.length,
+      count,
       row: (i) => {
         const r = rows[i];
         return [

@@ -72,11 +72,13 @@ export function renderHosts(s: DashSnapshot, st: ViewState, w: number, h: number
   }
   const rows = sortedHosts(snap.hosts.slice(), sort);
   const untracked = snap.hostsUntrackedPackets > 0 ? ` | ${snap.hostsUntrackedPackets} pkts untracked (table full)` : '';
+  // a windowed snapshot holds the first rows only: count the whole table
+  const count = Math.max(rows.length, s.hostCount);
   return renderTable(
     {
-      title: `Hosts (by IP) ${rows.length} | sort ${sort} | m: by MAC${untracked}`,
+      title: `Hosts (by IP) ${count} | sort ${sort} | m: by MAC${untracked}`,
       cols: HOST_COLS,
-      count: rows.length,
+      count,
       row: (i) => {
         const r = rows[i];
         return [

@@ -67,7 +67,7 @@ export function renderTopPorts(s: DashSnapshot, w: number, n: number): Line[] {
   const rows = sortedPorts(s, 'bytes', 'all');
   const widths = layoutColumns(PORT_COLS, w - 1);
   const out: Line[] = [
-    line(clip(`Top ports by bytes (${Math.min(n, rows.length)} of ${rows.length})`, w), 'title'),
+    line(clip(`Top ports by bytes (${Math.min(n, rows.length)} of ${s.portCounts !== null ? s.portCounts.tcp + s.portCounts.udp : rows.length})`, w), 'title'),
     line(clip(' ' + tableHead(PORT_COLS, widths), w), 'head'),
   ];
   for (const r of rows.slice(0, n)) {

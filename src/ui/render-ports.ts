@@ -66,14 +66,16 @@ export function renderPorts(s: DashSnapshot, st: ViewState, w: number, h: number
   const sorts = VIEW_SORTS[1];
   const sort = sorts[st.sort[1] % sorts.length];
   const rows = sortedPorts(s, sort, st.portProto);
-  const tcp = s.stats.ports.filter((r) => r.proto === 'tcp').length;
-  const udp = s.stats.ports.length - tcp;
-  const title = `Ports ${s.stats.ports.length} (tcp ${tcp} udp ${udp}) | sort ${sort} | proto ${st.portProto} | IN: to the port`;
+  const tcp = s.portCounts !== null ? s.portCounts.tcp : s.stats.ports.filter((r) => r.proto === 'tcp').length;
+  const udp = s.portCounts !== null ? s.portCounts.udp : s.stats.ports.length - tcp;
+  const title = `Ports ${tcp + udp} (tcp ${tcp} udp ${udp}) | sort ${sort} | proto ${st.portProto} | IN: to the port`;
+  // a windowed snapshot holds the first rows only: the count is the whole table's
+  const count = s.portCounts === null ? rows.length : st.portProto === 'tcp' ? tcp : st.portProto === 'udp' ? udp : tcp + udp;
   return renderTable(
     {
       title,
       cols: COLS,
-      count: rows.length,
+      count,
       row: (i) => portCells(s, rows[i]),
       empty: st.portProto === 'all' ? '(no TCP or UDP traffic yet)' : `(no ${st.portProto} traffic yet)`,
     },

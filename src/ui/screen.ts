@@ -4,7 +4,7 @@
 // counts packets: the capture pipeline runs beside it and never waits for drawing.
 import * as blessed from 'blessed';
 import * as contrib from 'blessed-contrib';
-import type { DashSnapshot } from './model';
+import type { DashSnapshot, SnapshotWindow } from './model';
 import { ViewState, VIEW_COUNT } from './model';
 import { composeScreen, chartRows, HEADER_LINES, FOOTER_LINES } from './views';
 import { SERIES_SECONDS } from './model';
@@ -12,8 +12,11 @@ import { VIEW_SORTS } from './views-meta';
 import type { Glyphs, Line } from './text';
 
 export interface ScreenHooks {
-  /** A fresh snapshot of what view `view` reads. */
-  snapshot(view: number): DashSnapshot;
+  /**
+   * A fresh snapshot of what view `view` reads; its large tables need only the first
+   * `win.state.scroll[view] + win.rows` rows in the view's current order (see TopEngine.snapshot).
+   */
+  snapshot(view: number, win: SnapshotWindow): DashSnapshot;
   /** No more packets can come (the file ended, the capture stopped): snapshots stop changing. */
   idle(): boolean;
   /** The same snapshot with its wall-clock fields (elapsed, paused) brought up to date. */
@@ -127,7 +130,10 @@ export class Dashboard {
 
   private takeSnapshot(): void {
     const idle = this.hooks.idle();
-    this.snap = this.hooks.snapshot(this.state.view);
+    // rows for the body and one page more, so scrolling rarely needs a new snapshot
+    const rows = 2 * Math.max(1, this.screen.height as number);
+    this.snap = this.hooks.snapshot(this.state.view, { state: this.state, rows });
+    this.held = this.state.scroll[this.state.view] + rows;
     this.snapFinal = idle;
   }
 
@@ -199,6 +205,15 @@ export class Dashboard {
     return this.paused ? 'PAUSED (p: resume)' : '';
   }
 
+  /** Rows of the current view the last snapshot holds (a window from the top; see takeSnapshot). */
+  private held = 0;
+
+  /** The view's order or filter changed, or it scrolled past the rows held: a new window. */
+  private rewindow(force: boolean): void {
+    const st = this.state;
+    if (force || st.scroll[st.view] + (this.screen.height as number) > this.held) this.takeSnapshot();
+  }
+
   private bodyRows(): number {
     return Math.max(1, (this.screen.height as number) - HEADER_LINES - FOOTER_LINES - 2);
   }
@@ -207,6 +222,7 @@ export class Dashboard {
     const st = this.state;
     const max = Math.max(0, this.total - this.bodyRows());
     st.scroll[st.view] = Math.max(0, Math.min(max, st.scroll[st.view] + d));
+    this.rewindow(false);
     this.draw();
   }
 
@@ -255,6 +271,7 @@ export class Dashboard {
       if (n > 1) {
         st.sort[st.view] = (st.sort[st.view] + 1) % n;
         st.scroll[st.view] = 0;
+        this.rewindow(true);
       }
       this.draw();
     });
@@ -262,12 +279,14 @@ export class Dashboard {
       if (st.view !== 1) return;
       st.portProto = st.portProto === 'all' ? 'tcp' : st.portProto === 'tcp' ? 'udp' : 'all';
       st.scroll[1] = 0;
+      this.rewindow(true);
       this.draw();
     });
     when(['m'], () => {
       if (st.view !== 3) return;
       st.hostsByMac = !st.hostsByMac;
       st.scroll[3] = 0;
+      this.rewindow(true);
       this.draw();
     });
     when(['up', 'k'], () => this.scrollBy(-1));
