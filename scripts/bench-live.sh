@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Live-capture benchmark: blasts small UDP frames (60 bytes on the wire) over a veth pair between
 # two network namespaces for SECONDS, once captured by `portscope dump -i vethX -w /dev/null` and
+# once by `portscope top -i vethX` (the dashboard engine, text mode, all views each second) and
 # once by `tcpdump -i vethX -w /dev/null`, at the sender's top speed and then at fixed rates.
 # Reports captured/offered, kernel drops and CPU time per captured packet.
 #
@@ -48,6 +49,10 @@ run_one() {
   local tool=$1 rate=$2 secs=$3 err="$WORK/$1.err" pid
   if [ "$tool" = portscope ]; then
     ip netns exec "$NSA" "$NODE" "$MAIN" dump -i "$IFA" -w /dev/null udp 2>"$err" &
+  elif [ "$tool" = ps-top ]; then
+    # The dashboard's engine and renderers (text mode: stdout is not a terminal), every view
+    # rendered each second, to show that the UI does not cost packets.
+    ip netns exec "$NSA" "$NODE" "$MAIN" top -i "$IFA" --interval 1 --view all udp >/dev/null 2>"$err" &
   else
     ip netns exec "$NSA" tcpdump -i "$IFA" -w /dev/null udp 2>"$err" &
   fi
@@ -82,7 +87,8 @@ report() {
   printf '%-10s %10s %12s %12s %9s %12s %10s %10s\n' "$tool" "$rate" "$offered" "$captured" "$ratio" "$dropped" "$cpu" "$nspp"
 }
 
-for tool in portscope tcpdump; do report "$(run_one $tool 0 "$SECONDS_RUN")"; done
+TOOLS=${TOOLS:-"portscope ps-top tcpdump"}
+for tool in $TOOLS; do report "$(run_one $tool 0 "$SECONDS_RUN")"; done
 for rate in $RATES; do
-  for tool in portscope tcpdump; do report "$(run_one $tool "$rate" "$SECONDS_RUN")"; done
+  for tool in $TOOLS; do report "$(run_one $tool "$rate" "$SECONDS_RUN")"; done
 done

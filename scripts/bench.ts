@@ -8,7 +8,8 @@
 // time. A case
 // that fails prints "error" and the rest go on. Checks: --count cases must print the same count as
 // tcpdump, -w cases must write byte-identical files, and the printed text must match tcpdump's for
-// the first 100000 packets.
+// the first 100000 packets. Also the whole profile against tcpdump --count, and (as root) the live
+// capture rate of scripts/bench-live.sh.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -28,7 +29,9 @@ const READ_FLOOR =
 
 interface Case {
   name: string;
-  /** Arguments after `portscope dump` and after `tcpdump`. */
+  /** portscope's subcommand (default dump). */
+  sub?: string;
+  /** Arguments after `portscope <sub>` and after `tcpdump`. */
   ps: string[];
   td: string[];
   goal: number;
@@ -198,6 +201,12 @@ function main(): number {
       name: "-w o.pcap 'tcp port 80'", ps: ['-r', F, '-w', psOut, 'tcp port 80'], td: ['-r', F, '-w', tdOut, 'tcp port 80'],
       goal: 1.0, devnull: true, outFiles: [psOut, tdOut],
     },
+    // The whole per-port profile (statistics, flows, scan detection) against tcpdump's plain count:
+    // the yardstick of the profile issue.
+    {
+      name: 'profile (vs tcpdump --count)', sub: 'profile', ps: ['-r', F, '--format', 'json', '-o', '/dev/null'], td: ['-r', F, '--count'],
+      goal: 1.0, devnull: true,
+    },
   ];
   const size = fs.statSync(F).size;
   process.stdout.write(`capture: ${F} (${(size / 1e6).toFixed(0)} MB); best of ${opts.runs}; node ${process.version}; ${spawnSync('tcpdump', ['--version'], { encoding: 'latin1' }).stdout.split('\n')[0]}\n`);
@@ -211,7 +220,7 @@ function main(): number {
   const rows: string[][] = [['case', 'portscope s', 'tcpdump s', 'ratio', 'goal', 'ps RSS MB', 'td RSS MB', 'check']];
   let failures = 0;
   for (const c of cases) {
-    const [ps, td] = bestPair([process.execPath, [PORTSCOPE, 'dump', ...c.ps]], ['tcpdump', c.td], c.devnull, opts.runs);
+    const [ps, td] = bestPair([process.execPath, [PORTSCOPE, c.sub ?? 'dump', ...c.ps]], ['tcpdump', c.td], c.devnull, opts.runs);
     let check = '';
     if (!ps.ok) check = `portscope ${ps.error}`;
     else if (!td.ok) check = `tcpdump ${td.error}`;
@@ -240,6 +249,13 @@ function main(): number {
     process.stdout.write(`\nread floor: node fs.readSync of the whole file, no parsing: ${floor[0].seconds.toFixed(2)} s = ${(floor[0].seconds / floor[1].seconds).toFixed(2)} × tcpdump --count (${floor[1].seconds.toFixed(2)} s)\n`);
   }
   process.stdout.write(`\n${compareText(F, 100_000)}\n`);
+  // Live capture rate (root only): scripts/bench-live.sh blasts UDP over a veth pair and reports
+  // captured/offered for portscope dump, portscope top and tcpdump. PORTSCOPE_BENCH_LIVE=0 skips it.
+  if (process.getuid?.() === 0 && process.env.PORTSCOPE_BENCH_LIVE !== '0') {
+    process.stdout.write('\nlive capture (scripts/bench-live.sh 5 100000): 60-byte UDP frames over a veth pair\n');
+    const live = spawnSync('bash', [path.join(__dirname, '../../scripts/bench-live.sh'), '5', '100000'], { encoding: 'latin1', timeout: 180_000 });
+    process.stdout.write(live.stdout || `error: ${live.stderr || live.error?.message}\n`);
+  }
   process.stdout.write(`load average at end: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}\n`);
   process.stdout.write(failures === 0 ? 'all goals met\n' : `${failures} case(s) missed a goal or failed\n`);
   return 0;

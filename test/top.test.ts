@@ -187,7 +187,7 @@ test('windowed snapshots (top-N selections) render the same screens as full ones
       st.scroll[v] = scroll;
       st.portProto = proto;
       st.hostsByMac = byMac;
-      const full = e.snapshot(META, v);
+      const full = e.snapshot(META, 'all');
       const win = e2.snapshot(META, v, { state: st, rows: 30 });
       if (v === 2) assert.ok(win.flows!.length <= 30 + scroll && win.flowCounts!.reduce((a, b) => a + b) === 3000);
       if (v === 1) assert.ok(win.stats.ports.length <= 30 + scroll);

@@ -1,6 +1,7 @@
 // Distinct (protocol, port) keys per entry, exact where it matters: up to 16 keys in a small list,
 // then a 128 Kibit bitmap (both protocols, every port) from a bounded pool, and only when the
-// pool is exhausted (a flood of port scans) a HyperLogLog estimate. Bitmaps are allocated when an
+// pool is exhausted (a flood of port scans) a HyperLogLog estimate, fed only from the moment an
+// entry falls back to estimating (its 16 listed keys are replayed then). Bitmaps are allocated when an
 // entry first passes 16 keys (rare: scanners) and reused after reset; nothing per packet.
 import { DistinctSketches } from '../stats/sketch';
 import { portHash } from '../stats/hosts';
@@ -31,7 +32,6 @@ export class PortSet {
 
   /** Adds key = protoIndex << 16 | port; true when it was not there (or when only estimated). */
   add(id: number, key: number): boolean {
-    this.sketch.add(id, portHash(key >>> 16, key & 0xffff));
     const o = this.owner[id];
     if (o >= 0) {
       const bm = this.bitmaps[o];
@@ -42,7 +42,10 @@ export class PortSet {
       this.counts[id]++;
       return true;
     }
-    if (this.estimated[id] === 1) return true;
+    if (this.estimated[id] === 1) {
+      this.sketch.add(id, portHash(key >>> 16, key & 0xffff));
+      return true;
+    }
     const n = this.n[id];
     const base = id * LIST;
     for (let i = 0; i < n; i++) if (this.list[base + i] === key) return false;
@@ -54,7 +57,13 @@ export class PortSet {
     }
     const m = this.takeBitmap();
     if (m < 0) {
+      // the sketch is fed only from here on: replay the listed keys (the same distinct set)
       this.estimated[id] = 1;
+      for (let i = 0; i < LIST; i++) {
+        const k = this.list[base + i];
+        this.sketch.add(id, portHash(k >>> 16, k & 0xffff));
+      }
+      this.sketch.add(id, portHash(key >>> 16, key & 0xffff));
       return true;
     }
     this.owner[id] = m;
@@ -109,7 +118,9 @@ export class PortSet {
     }
     this.n[id] = 0;
     this.counts[id] = 0;
-    this.estimated[id] = 0;
-    this.sketch.clear(id);
+    if (this.estimated[id] === 1) {
+      this.estimated[id] = 0;
+      this.sketch.clear(id); // only estimating entries ever feed it
+    }
   }
 }

@@ -292,10 +292,11 @@ export class ScanDetector {
     let k = P.table.probe;
     k[0] = fam;
     for (let i = 0; i < 8; i++) k[1 + i] = a[i];
-    let pair = P.table.find(P.hash());
+    const ph = P.hash(); // once: find and, on a miss, insert
+    let pair = P.table.find(ph);
     let first = 0;
     if (pair < 0) {
-      pair = P.table.insert(P.hash());
+      pair = P.table.insert(ph);
       P.reset(pair, now);
       first = 1;
     } else {
@@ -314,9 +315,10 @@ export class ScanDetector {
     k = S.table.probe;
     k[0] = fam;
     for (let i = 0; i < 4; i++) k[1 + i] = a[i];
-    let sc = S.table.find(S.hash());
+    const sh = S.hash();
+    let sc = S.table.find(sh);
     if (sc < 0) {
-      sc = S.table.insert(S.hash());
+      sc = S.table.insert(sh);
       S.reset(sc, now);
     } else {
       S.table.touch(sc);

@@ -127,9 +127,12 @@ export class PortStats {
    * The counters with the flows still open folded in (a copy when there are any): what snapshot()
    * reads. Entry (protoIndex * 65536 + port) * PORT_STRIDE + PortField.x.
    */
-  folded(): Float64Array {
+  folded(into?: Float64Array): Float64Array {
     if (this.liveFold === null) return this.v;
-    const v = this.v.slice();
+    // into: a reused buffer of the same length (saves allocating one per snapshot)
+    let v: Float64Array;
+    if (into !== undefined && into.length === this.v.length) (v = into).set(this.v);
+    else v = this.v.slice();
     this.liveFold(v);
     return v;
   }

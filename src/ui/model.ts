@@ -9,7 +9,7 @@ import { TrafficStats, type StatsOptions, type StatsSnapshot } from '../stats/in
 import type { FlowRow, FlowSummary } from '../stats/flows';
 import { PORT_STRIDE, PortField, type PortRow } from '../stats/ports';
 import type { HostRow } from '../stats/hosts';
-import { VIEW_SORTS } from './views-meta';
+import { VIEW_SORTS, OVERVIEW_TEXT_ROWS } from './views-meta';
 import type { SizesSnapshot } from '../stats/counters';
 import type { ServiceRow } from '../detect/index';
 
@@ -183,6 +183,14 @@ export class TopEngine implements PacketSink {
   displayFilterError = '';
   private readonly prevPortBytes = new Float64Array(2 * 65536);
   private readonly portRate = new Float64Array(2 * 65536);
+  /** Reused buffers for the port and host counters with the open flows folded in. */
+  private readonly scratchBufs: (Float64Array | null)[] = [null, null];
+
+  private scratch(i: number, n: number): Float64Array {
+    let b = this.scratchBufs[i];
+    if (b === null || b.length !== n) b = this.scratchBufs[i] = new Float64Array(n);
+    return b;
+  }
   private prevUs = 0;
   private prevStats: TrafficStats | null = null;
   private readonly seriesPkts = new Float64Array(SERIES_SECONDS);
@@ -262,7 +270,11 @@ export class TopEngine implements PacketSink {
       const sorts = VIEW_SORTS[v];
       return w !== null ? sorts[w.state.sort[v] % sorts.length] : sorts[0];
     };
-    const want = (v: number): number => (w === null ? 0 : Math.max(1, w.rows) + (w.state.view === v ? w.state.scroll[v] : 0));
+    // rows a view needs: the window (the dashboard), or the overview's natural size (text mode)
+    const want = (v: number): number => (w === null ? OVERVIEW_TEXT_ROWS : Math.max(1, w.rows) + (w.state.view === v ? w.state.scroll[v] : 0));
+    // full lists only for the text mode's ports and hosts views (they print every row)
+    const winPorts = w !== null || (views !== null && !views.includes(1));
+    const winHosts = w !== null || (views !== null && !views.includes(3));
     const counters = st.counters.snapshot();
     const nowUs = counters.lastUs;
     // ports (overview, ports view): the counters with the open flows folded in, read once
@@ -275,7 +287,7 @@ export class TopEngine implements PacketSink {
       this.prevUs = 0;
     }
     if (need(0, 1)) {
-      const pv = st.ports.folded();
+      const pv = st.ports.folded(this.scratch(0, st.ports.v.length));
       // per-port bit rates: bytes since the previous port snapshot over the packet time between them
       const prev = this.prevPortBytes;
       const rate = this.portRate;
@@ -294,12 +306,12 @@ export class TopEngine implements PacketSink {
         prev[i] = b;
       }
       if (any && nowUs > this.prevUs) this.prevUs = nowUs;
-      if (w === null) {
+      if (!winPorts) {
         for (let i = 0; i < 2 * 65536; i++) if (pv[i * PORT_STRIDE + PortField.packets] !== 0) ports.push(st.ports.rowAt(pv, i));
       } else {
         portCounts = st.ports.activeCounts(pv);
         ports =
-          view === 1
+          w !== null && view === 1
             ? st.ports.topPorts(pv, want(1), sortOf(1) as 'packets', w.state.portProto, rate)
             : st.ports.topPorts(pv, want(0), 'bytes', 'all', rate);
       }
@@ -309,10 +321,10 @@ export class TopEngine implements PacketSink {
     let hosts: HostRow[] = [];
     const byMac = w !== null && w.state.hostsByMac;
     if (need(0) || (need(3) && !byMac)) {
-      if (w === null) hosts = st.hosts.snapshot(false);
+      if (!winHosts) hosts = st.hosts.snapshot(false);
       else {
-        const hv = st.hosts.folded();
-        hosts = view === 3 ? st.hosts.topHosts(hv, want(3), sortOf(3) as 'bytes') : st.hosts.topHosts(hv, want(0), 'bytes');
+        const hv = st.hosts.folded(this.scratch(1, st.hosts.v.length));
+        hosts = w !== null && view === 3 ? st.hosts.topHosts(hv, want(3), sortOf(3) as 'bytes') : st.hosts.topHosts(hv, want(0), 'bytes');
       }
     }
     const stats: StatsSnapshot = {

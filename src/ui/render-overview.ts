@@ -6,6 +6,7 @@ import { line, clip, fit, sparkline, bar, bytes, bitRate, pktRate, percent, shor
 import { sortedPorts, portLabel, serviceName, rateText } from './render-ports';
 import type { Rendered } from './render-table';
 import { alertLine } from './render-alerts';
+import { OVERVIEW_TALKERS, OVERVIEW_TEXT_PORTS } from './views-meta';
 
 /** The two sparkline rows (bits/s, packets/s) with the latest whole-second value at the right. */
 export function renderThroughput(s: DashSnapshot, w: number, g: Glyphs): Line[] {
@@ -95,13 +96,13 @@ export function renderOverview(s: DashSnapshot, w: number, h: number, g: Glyphs,
   const alertRows = h === 0 ? 5 : h >= 24 ? 3 : 1;
   if (twoCols) {
     const lw = Math.floor((w - 2) / 2);
-    lines.push(...sideBySide(renderProtocols(s, lw, g), renderTalkers(s, w - lw - 2, 5), lw));
+    lines.push(...sideBySide(renderProtocols(s, lw, g), renderTalkers(s, w - lw - 2, OVERVIEW_TALKERS), lw));
   } else {
     lines.push(...renderProtocols(s, w, g));
-    if (h === 0 || h >= 30) lines.push(...renderTalkers(s, w, 5));
+    if (h === 0 || h >= 30) lines.push(...renderTalkers(s, w, OVERVIEW_TALKERS));
   }
   const alerts = renderRecentAlerts(s, w, alertRows);
-  const left = h === 0 ? 10 : h - lines.length - alerts.length - 2;
+  const left = h === 0 ? OVERVIEW_TEXT_PORTS : h - lines.length - alerts.length - 2;
   if (left > 0) lines.push(...renderTopPorts(s, w, left));
   if (h === 0 || lines.length + alerts.length <= h) lines.push(...alerts);
   return { lines: h > 0 ? lines.slice(0, h) : lines, total: 0 };

@@ -26,3 +26,8 @@ export const VIEW_SORTS: readonly (readonly string[])[] = [
 
 /** Text-mode names accepted by --view. */
 export const VIEW_IDS = ['overview', 'ports', 'connections', 'hosts', 'interface', 'sizes', 'alerts'] as const;
+
+/** Rows of the top ports (10) and top talkers (5) the overview shows at natural size (text mode). */
+export const OVERVIEW_TEXT_PORTS = 10;
+export const OVERVIEW_TALKERS = 5;
+export const OVERVIEW_TEXT_ROWS = Math.max(OVERVIEW_TEXT_PORTS, OVERVIEW_TALKERS);
