@@ -105,6 +105,12 @@ const SAMPLE = 8;
 const PAIR_KW = 9; // fam, scanner x4, target x4
 const SC_KW = 5; // fam, scanner x4
 const RING = 1 << 16;
+// attempt records: 32 bytes per flow, 6 words then the probe time as a double
+const ATT_BYTES = 32;
+const ATT_W = ATT_BYTES / 4;
+const ATT_F = ATT_BYTES / 8;
+const A_FLAGS = 0, A_PAIR = 1, A_PAIR_GEN = 2, A_SC = 3, A_SC_GEN = 4, A_PORT = 5;
+const AF_PENDING = 1, AF_FROM_ORIG = 2, AF_FIRST = 4;
 
 interface AlertRec {
   alert: ScanAlert;
@@ -201,14 +207,10 @@ export class ScanDetector {
   private readonly pairs: Episodes;
   private readonly scanners: Episodes;
   // attempts, by flow id
-  private readonly attState: Uint8Array;
-  private readonly attDir: Uint8Array;
-  private readonly attFirst: Uint8Array;
-  private readonly attPair: Int32Array;
-  private readonly attPairGen: Uint32Array;
-  private readonly attScanner: Int32Array;
-  private readonly attScannerGen: Uint32Array;
-  private readonly attPort: Uint32Array;
+  // one 32-byte record per flow (a new flow's writes touch one cache line): words A_* of attW,
+  // and the probe time (µs) in the last 8 bytes through attTs (index id * ATT_F + ATT_F - 1)
+  private readonly attCap: number;
+  private readonly attW: Uint32Array;
   private readonly attTs: Float64Array;
   // pending attempts in time order
   private readonly qFlow = new Int32Array(RING);
@@ -246,15 +248,10 @@ export class ScanDetector {
     this.scanners = new Episodes(this.o.maxScanners, SC_KW, true);
     this.pairs.table.onEvict = (id) => this.close(this.pairs, id);
     this.scanners.table.onEvict = (id) => this.close(this.scanners, id);
-    this.attState = new Uint8Array(flowCapacity);
-    this.attDir = new Uint8Array(flowCapacity);
-    this.attFirst = new Uint8Array(flowCapacity);
-    this.attPair = new Int32Array(flowCapacity);
-    this.attPairGen = new Uint32Array(flowCapacity);
-    this.attScanner = new Int32Array(flowCapacity);
-    this.attScannerGen = new Uint32Array(flowCapacity);
-    this.attPort = new Uint32Array(flowCapacity);
-    this.attTs = new Float64Array(flowCapacity);
+    this.attCap = flowCapacity;
+    const att = new ArrayBuffer(flowCapacity * ATT_BYTES);
+    this.attW = new Uint32Array(att);
+    this.attTs = new Float64Array(att);
   }
 
   /** Current packet time (epoch µs) is clock[0]; the caller sets it before observe(). */
@@ -268,15 +265,16 @@ export class ScanDetector {
    */
   observe(p: PacketInfo, data: Uint8Array, fam: number, a: Uint32Array, flowId: number, created: boolean, fromOrig: boolean): void {
     const proto = p.ipProto;
-    if (flowId >= 0 && flowId < this.attState.length) {
+    if (flowId >= 0 && flowId < this.attCap) {
+      const f = this.attW[flowId * ATT_W + A_FLAGS];
       if (created) {
-        if (this.attState[flowId] === 1) this.resolve(flowId, 2, false);
+        if ((f & AF_PENDING) !== 0) this.resolve(flowId, 2, false);
         const t = probeTechnique(p);
         if (t >= 0) {
           this.attempt(flowId, t, fam, a, proto === 6 ? 0 : 1, p.dstPort, fromOrig);
           return;
         }
-      } else if (this.attState[flowId] === 1 && (fromOrig ? 1 : 0) !== this.attDir[flowId]) {
+      } else if ((f & AF_PENDING) !== 0 && fromOrig !== ((f & AF_FROM_ORIG) !== 0)) {
         const neg = proto === 6 && (p.tcpFlags & 0x06) === 0x04;
         this.resolve(flowId, neg ? 1 : 0, true);
         return;
@@ -334,15 +332,15 @@ export class ScanDetector {
     S.tech[sc * NT + t]++;
     S.probed.add(sc, hashAt(fam, a, DST));
     // the attempt
-    this.attState[flowId] = 1;
-    this.attDir[flowId] = fromOrig ? 1 : 0;
-    this.attFirst[flowId] = first;
-    this.attPair[flowId] = pair;
-    this.attPairGen[flowId] = P.gen[pair];
-    this.attScanner[flowId] = sc;
-    this.attScannerGen[flowId] = S.gen[sc];
-    this.attPort[flowId] = ((pi << 16) | port) >>> 0;
-    this.attTs[flowId] = now;
+    const w = this.attW;
+    const b = flowId * ATT_W;
+    w[b + A_FLAGS] = AF_PENDING | (fromOrig ? AF_FROM_ORIG : 0) | (first === 1 ? AF_FIRST : 0);
+    w[b + A_PAIR] = pair;
+    w[b + A_PAIR_GEN] = P.gen[pair];
+    w[b + A_SC] = sc;
+    w[b + A_SC_GEN] = S.gen[sc];
+    w[b + A_PORT] = ((pi << 16) | port) >>> 0;
+    this.attTs[flowId * ATT_F + ATT_F - 1] = now;
     if (this.qLen === RING) this.expireOne();
     const q = (this.qHead + this.qLen) & (RING - 1);
     this.qFlow[q] = flowId;
@@ -352,21 +350,25 @@ export class ScanDetector {
 
   /** outcome: 0 success, 1 negative answer, 2 no answer. */
   private resolve(flowId: number, outcome: number, answered: boolean): void {
-    this.attState[flowId] = 0;
+    const w = this.attW;
+    const ab = flowId * ATT_W;
+    const flags = w[ab + A_FLAGS];
+    w[ab + A_FLAGS] = flags & ~AF_PENDING;
+    const portKey = w[ab + A_PORT];
     const P = this.pairs;
     const S = this.scanners;
-    let pair = this.attPair[flowId];
-    if (P.gen[pair] !== this.attPairGen[flowId]) pair = -1;
-    let sc = this.attScanner[flowId];
-    if (S.gen[sc] !== this.attScannerGen[flowId]) sc = -1;
+    let pair = w[ab + A_PAIR];
+    if (P.gen[pair] !== w[ab + A_PAIR_GEN]) pair = -1;
+    let sc = w[ab + A_SC];
+    if (S.gen[sc] !== w[ab + A_SC_GEN]) sc = -1;
     if (answered) {
       if (pair >= 0) P.v[pair * VF + PKTS]++;
       if (sc >= 0) S.v[sc * VF + PKTS]++;
     }
     const fail = outcome !== 0;
-    if (fail && pair >= 0) this.failPort(pair, this.attPort[flowId]);
-    if (fail && sc >= 0 && pair >= 0) this.failTarget(sc, pair, this.attPort[flowId]);
-    if (this.trwOn && this.attFirst[flowId] === 1 && sc >= 0) {
+    if (fail && pair >= 0) this.failPort(pair, portKey);
+    if (fail && sc >= 0 && pair >= 0) this.failTarget(sc, pair, portKey);
+    if (this.trwOn && (flags & AF_FIRST) !== 0 && sc >= 0) {
       const b = sc * VF + LLR;
       S.v[b] += fail ? this.c[4] : this.c[3];
       if (S.v[b] >= this.c[5]) {
@@ -454,7 +456,7 @@ export class ScanDetector {
     const ts = this.qTs[this.qHead];
     this.qHead = (this.qHead + 1) & (RING - 1);
     this.qLen--;
-    if (this.attState[f] === 1 && this.attTs[f] === ts) this.resolve(f, 2, false);
+    if ((this.attW[f * ATT_W + A_FLAGS] & AF_PENDING) !== 0 && this.attTs[f * ATT_F + ATT_F - 1] === ts) this.resolve(f, 2, false);
   }
 
   /** Unanswered probes older than the timeout fail (call between batches). */

@@ -143,17 +143,15 @@ function programBody(prog: Uint32Array, exits: Exits): string {
 }
 
 /**
- * Counts the packets a filter accepts in a batch, from slot `i` up to (not including) `n` or the
- * first slot whose link type is not `lt`, or until `lim` packets are accepted (lim <= 0: no
- * limit). Stores the number accepted in res[0] and returns the slot after the last one run.
+ * Counts the packets a filter accepts in slots [i, n) of a batch (one link type: the caller cuts
+ * the runs), or until `lim` packets are accepted (lim <= 0: no limit). Stores the number accepted
+ * in res[0] and returns the slot after the last one run.
  */
 export type BatchCounter = (
   d: Uint8Array,
   offA: Uint32Array,
   capA: Uint32Array,
   wireA: Uint32Array,
-  ltA: Uint16Array,
-  lt: number,
   i: number,
   n: number,
   lim: number,
@@ -166,24 +164,23 @@ export type BatchCounter = (
  */
 export function generateCounterSource(prog: Uint32Array): string {
   return (
-    '"use strict";let acc=0;for(;i<n;i++){if(ltA[i]!==lt)break;' +
+    '"use strict";let acc=0;for(;i<n;i++){' +
     'const off=offA[i],capLen=capA[i],wireLen=wireA[i];\n' +
     programBody(prog, LOOP_EXITS) +
     '\n}res[0]=acc;return i;'
   );
 }
 
-const COUNTER_PARAMS = ['d', 'offA', 'capA', 'wireA', 'ltA', 'lt', 'i', 'n', 'lim', 'res'] as const;
+const COUNTER_PARAMS = ['d', 'offA', 'capA', 'wireA', 'i', 'n', 'lim', 'res'] as const;
 
 /** The BatchCounter of each compiled filter function (fused ones for the JIT, a loop otherwise). */
 const counters = new WeakMap<FilterFn, BatchCounter>();
 
 /** A BatchCounter calling `fn` per packet (interpreter, filters made elsewhere). */
 function loopCounter(fn: FilterFn): BatchCounter {
-  return (d, offA, capA, wireA, ltA, lt, i, n, lim, res) => {
+  return (d, offA, capA, wireA, i, n, lim, res) => {
     let acc = 0;
     for (; i < n; i++) {
-      if (ltA[i] !== lt) break;
       if (fn(d, offA[i], capA[i], wireA[i]) !== 0 && ++acc === lim) {
         i++;
         break;
@@ -195,34 +192,26 @@ function loopCounter(fn: FilterFn): BatchCounter {
 }
 
 /** Accept-all (no filter for this link type). */
-const acceptAll: BatchCounter = (_d, _o, _c, _w, ltA, lt, i, n, lim, res) => {
-  const start = i;
-  for (; i < n; i++) {
-    if (ltA[i] !== lt) break;
-    if (i - start + 1 === lim) {
-      i++;
-      break;
-    }
-  }
-  res[0] = i - start;
-  return i;
+const acceptAll: BatchCounter = (_d, _o, _c, _w, i, n, lim, res) => {
+  const end = lim > 0 && lim < n - i ? i + lim : n;
+  res[0] = end - i;
+  return end;
 };
 
 /**
- * Runs a new counter over a small dummy batch, so that its loop's exits (end of batch, other link
- * type, limit) have type feedback before V8 compiles the loop while it runs a real batch
- * (measured: otherwise the optimized loop deopted at the end of batches, again and again).
+ * Runs a new counter over a small dummy batch, so that its loop's exits (end of the run, limit)
+ * have type feedback before V8 compiles the loop while it runs a real batch (measured: otherwise
+ * the optimized loop deopted at the end of batches, again and again).
  */
 function warmUp(c: BatchCounter): void {
   const d = new Uint8Array(64);
   const u = new Uint32Array(4).fill(60);
   const off = new Uint32Array(4);
-  const lt = new Uint16Array([1, 1, 1, 2]);
   const res = new Float64Array(1);
   for (let k = 0; k < 3; k++) {
-    c(d, off, u, u, lt, 1, 0, 4, 0, res);
-    c(d, off, u, u, lt, 1, 0, 2, 0, res);
-    c(d, off, u, u, lt, 1, 0, 0, 0, res);
+    c(d, off, u, u, 0, 4, 0, res);
+    c(d, off, u, u, 0, 4, 1, res);
+    c(d, off, u, u, 0, 0, 0, res);
   }
 }
 

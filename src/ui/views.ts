@@ -82,7 +82,8 @@ export function textSnapshot(s: DashSnapshot, st: ViewState, views: readonly num
   for (const v of views) {
     out.push(line(''));
     out.push(line(clip(`== ${v + 1} ${VIEW_TITLES[v]} ==`, w)));
-    out.push(...renderView(v, s, st, w, 0, g).lines);
+    // (a loop, not push(...): a view of 500,000 flows has more lines than a call has arguments)
+    for (const l of renderView(v, s, st, w, 0, g).lines) out.push(l);
   }
   return out.map((l) => l.t.trimEnd()).join('\n') + '\n';
 }
