@@ -126,6 +126,15 @@ export interface NativeAddon {
    * outbound not supported on Ethernet when reading savefiles") and `ip broadcast` match tcpdump.
    */
   compileSavefile?(expr: string, linkType: number, snaplen: number, optimize?: boolean): Uint32Array;
+  /**
+   * As `tcpdump -d` compiles without -r / -i: pcap_open_dead(dlt, snaplen), netmask 0. `dlt` is a
+   * DLT_ value (datalinkNameToVal's).
+   */
+  compileDead?(expr: string, dlt: number, snaplen: number, optimize?: boolean): Uint32Array;
+  /** libpcap's bpf_image for each instruction: the lines `tcpdump -d` prints. */
+  image?(prog: Uint32Array): string[];
+  /** pcap_datalink_name_to_val: the DLT_ value of a name like EN10MB, LINUX_SLL, RAW; -1 if unknown. */
+  datalinkNameToVal?(name: string): number;
   /** libpcap's bpf_filter on one packet (the program must pass bpf_validate, else it throws). */
   offlineFilter(prog: Uint32Array, data: Uint8Array, capLen: number, wireLen: number): number;
   /** bpf_validate. */

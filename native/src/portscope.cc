@@ -181,6 +181,48 @@ Napi::Value CompileSavefile(const Napi::CallbackInfo& info) {
   return CompileOn(env, p, expr, optimize, 0);
 }
 
+// compileDead(expr, dlt, snaplen, optimize) -> Uint32Array, compiled exactly as `tcpdump -d -y DLT
+// EXPR` does without -r / -i (added for dump -d): pcap_open_dead(dlt, snaplen), netmask 0. `dlt` is a
+// DLT_ value, as pcap_datalink_name_to_val returns.
+Napi::Value CompileDead(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::string expr;
+  uint32_t dlt, snaplen;
+  bool optimize;
+  if (!CompileArgs(info, "compileDead(expr: string, dlt: number, snaplen: number, optimize?: boolean)", expr, dlt,
+                   snaplen, optimize))
+    return env.Undefined();
+  pcap_t* p = pcap_open_dead(static_cast<int>(dlt), static_cast<int>(snaplen));
+  if (p == nullptr) {
+    Napi::Error::New(env, "pcap_open_dead failed").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  return CompileOn(env, p, expr, optimize, 0);
+}
+
+// image(prog) -> string[]: libpcap's bpf_image for each instruction (the lines of `tcpdump -d`).
+Napi::Value Image(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::vector<struct bpf_insn> insns;
+  if (info.Length() < 1 || !ReadProgram(env, info[0], insns)) {
+    if (!env.IsExceptionPending()) Napi::TypeError::New(env, "image(prog: Uint32Array)").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  Napi::Array out = Napi::Array::New(env, insns.size());
+  for (size_t i = 0; i < insns.size(); i++) {
+    out.Set(static_cast<uint32_t>(i), Napi::String::New(env, bpf_image(&insns[i], static_cast<int>(i))));
+  }
+  return out;
+}
+
+// datalinkNameToVal(name) -> DLT_ value, or -1 for an unknown name (pcap_datalink_name_to_val).
+Napi::Value DatalinkNameToVal(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsString()) return Napi::Number::New(env, -1);
+  std::string name = info[0].As<Napi::String>().Utf8Value();
+  return Napi::Number::New(env, pcap_datalink_name_to_val(name.c_str()));
+}
+
 // offlineFilter(prog, data, capLen, wireLen) -> bpf_filter's return value
 Napi::Value OfflineFilter(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -773,6 +815,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("findAllDevs", Napi::Function::New(env, FindAllDevs, "findAllDevs"));
   exports.Set("datalinkName", Napi::Function::New(env, DatalinkName, "datalinkName"));
   exports.Set("getpwnam", Napi::Function::New(env, GetPwnam, "getpwnam"));
+  exports.Set("compileDead", Napi::Function::New(env, CompileDead, "compileDead"));
+  exports.Set("image", Napi::Function::New(env, Image, "image"));
+  exports.Set("datalinkNameToVal", Napi::Function::New(env, DatalinkNameToVal, "datalinkNameToVal"));
   exports.Set("Capture", Capture::Init(env));
   return exports;
 }

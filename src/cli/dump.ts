@@ -3,7 +3,7 @@
 // Startup: the printers, the pcap writer and the decoders are loaded only by the runs that use
 // them (`--count` loads neither), as compiling unused modules costs more than reading a small file.
 import { getopt, count, last, all, intArg, UsageError, type ParsedArgs } from './getopt';
-import { filterExpression, openSource, writeBanner, pipelineFilter } from './source';
+import { filterExpression, openSource, writeBanner, pipelineFilter, stopOnSignals } from './source';
 import { CaptureError } from '../capture/batch';
 import { runPipeline, type PacketSink, type FilterProvider } from '../pipeline';
 import type { OutBuf } from '../print/out';
@@ -13,9 +13,9 @@ import { PcapReader } from '../capture/pcap-reader';
 export const DUMP_SPEC = {
   short: {
     r: 'arg', w: 'arg', c: 'arg', F: 'arg', i: 'arg', s: 'arg', B: 'arg', C: 'arg', G: 'arg',
-    W: 'arg', Z: 'arg', T: 'arg', E: 'arg',
+    W: 'arg', Z: 'arg', T: 'arg', E: 'arg', y: 'arg',
     n: 'flag', q: 'flag', t: 'flag', e: 'flag', x: 'flag', X: 'flag', S: 'flag', p: 'flag',
-    D: 'flag', h: 'flag', v: 'flag', l: 'flag', U: 'flag',
+    D: 'flag', h: 'flag', v: 'flag', l: 'flag', U: 'flag', d: 'flag', O: 'flag',
   },
   long: {
     count: 'flag', 'immediate-mode': 'flag', 'time-stamp-precision': 'arg', help: 'flag',
@@ -25,11 +25,15 @@ export const DUMP_SPEC = {
   },
 } as const satisfies { short: Record<string, 'flag' | 'arg'>; long: Record<string, 'flag' | 'arg'> };
 
-export const DUMP_USAGE = `Usage: portscope dump [-DenpqStUvxX] [-c count] [--count] [-r file | -i interface] [-w file]
+export const DUMP_USAGE = `Usage: portscope dump [-dDenOpqStUvxX] [-c count] [--count] [-r file | -i interface] [-w file]
                       [-s snaplen] [-B KiB] [--immediate-mode] [-C MB] [-G sec] [-W n]
                       [--time-stamp-precision micro|nano] [-Z user] [-F file]
                       [-T fields -e FIELD ... [-E header=y|separator=/t]]
-                      [--alerts] [--alerts-json FILE] [expression]
+                      [--alerts] [--alerts-json FILE] [-y linktype] [expression]
+  -d / -dd / -ddd     print the compiled filter program (as tcpdump: bpf_image lines / C array /
+                      decimal) for -r FILE's link type, -y LINKTYPE (EN10MB, LINUX_SLL, RAW, ...),
+                      -i IFACE's, or else Ethernet (with a warning); then exit
+  -O                  do not run libpcap's optimizer on the filter program
   --alerts            scan detection: one line on stderr per scan when it is detected
   --alerts-json FILE  scan detection: the final alerts as NDJSON (one object a line; - = stdout)
   --scan-ports N --scan-hosts N --scan-window SEC --scan-timeout SEC   detection thresholds`;
@@ -54,6 +58,7 @@ export async function dumpMain(argv: readonly string[]): Promise<number> {
     const { interfacesMain } = await import('./interfaces');
     return interfacesMain(['--tcpdump']);
   }
+  if (count(a, 'd') > 0) return dumpProgram(a, count(a, 'd'));
   if (last(a, 'r') === undefined && last(a, 'i') === undefined) {
     throw new UsageError('give a capture file with -r FILE (or - for standard input), or an interface with -i IFACE');
   }
@@ -79,7 +84,7 @@ export async function dumpMain(argv: readonly string[]): Promise<number> {
 
   // tcpdump's banner on stderr; the filter compiled before any output (live: in the kernel).
   await writeBanner(opened, count(a, 'v') > 0, writeFile !== undefined);
-  const filter: FilterProvider | null = pipelineFilter(opened);
+  const filter: FilterProvider | null = pipelineFilter(opened, count(a, 'O') === 0);
 
   const sinks: PacketSink[] = [];
   let out: OutBuf | null = null;
@@ -132,14 +137,7 @@ export async function dumpMain(argv: readonly string[]): Promise<number> {
 
   // Reading a file, SIGINT/SIGTERM/SIGHUP stop at the next batch as in tcpdump (pcap_breakloop):
   // the packets read so far are printed / written whole, exit status 0. A second signal: exit 1.
-  // (Live capture installs its own handlers, which also print the statistics.)
-  let signalled = 0;
-  const onSignal = (): void => {
-    if (++signalled > 1) process.exit(1);
-    source.stop();
-  };
-  const fileSignals: NodeJS.Signals[] = iface === undefined ? ['SIGINT', 'SIGTERM', 'SIGHUP'] : [];
-  for (const sig of fileSignals) process.on(sig, onSignal);
+  const unhookSignals = stopOnSignals(source, iface !== undefined);
   let stats;
   try {
     stats = await runPipeline(source, { filter, decode, sinks, maxPackets });
@@ -162,7 +160,7 @@ export async function dumpMain(argv: readonly string[]): Promise<number> {
     }
     throw e;
   } finally {
-    for (const sig of fileSignals) process.removeListener(sig, onSignal);
+    unhookSignals();
   }
   if (iface !== undefined) process.stderr.write((await import('../capture/live')).liveSummary(source, stats.accepted));
   if (countOnly) process.stdout.write(`${stats.accepted} packet${stats.accepted === 1 ? '' : 's'}\n`);
@@ -173,3 +171,55 @@ export async function dumpMain(argv: readonly string[]): Promise<number> {
   return 0;
 }
 
+
+/**
+ * -d / -dd / -ddd: prints the compiled program as tcpdump does and exits 0. The link type is -r
+ * FILE's (compiled as `tcpdump -r FILE -d`: savefile handle, netmask 0, the file's snaplen), else
+ * -y NAME's, else -i IFACE's (opened briefly), else Ethernet with tcpdump's "Warning: assuming
+ * Ethernet" (tcpdump does the same when neither -r nor -i is given).
+ */
+async function dumpProgram(a: ParsedArgs, level: number): Promise<number> {
+  const { loadNative } = await import('../../native/index');
+  const { formatProgram, FilterError } = await import('../filter/index');
+  const native = loadNative();
+  if (!native.compileDead || !native.image || !native.datalinkNameToVal) {
+    throw new CaptureError('the libpcap addon is out of date: npm run build:native');
+  }
+  const expr = filterExpression(a);
+  const optimize = count(a, 'O') === 0;
+  const sArg = last(a, 's');
+  const snaplen = sArg !== undefined ? intArg(sArg, 'snaplen -s', 0) || 262144 : 262144;
+  const yName = last(a, 'y');
+  let dlt = -1;
+  if (yName !== undefined) {
+    dlt = native.datalinkNameToVal(yName);
+    if (dlt < 0) throw new CaptureError(`invalid data link type ${yName}`);
+  }
+  let prog: Uint32Array;
+  try {
+    if (last(a, 'r') !== undefined || last(a, 'i') !== undefined) {
+      if (last(a, 'i') !== undefined && dlt >= 0) {
+        prog = native.compileDead(expr, dlt, snaplen, optimize);
+      } else {
+        const opened = await openSource(a, '');
+        const first = opened.source.interfaces[0];
+        (opened.source as { close?: () => void }).close?.();
+        if (opened.readFile !== undefined) await writeBanner(opened, false, false);
+        prog = opened.readFile !== undefined && native.compileSavefile
+          ? native.compileSavefile(expr, first.linkType, first.snaplen, optimize)
+          : native.compile(expr, first.linkType, sArg !== undefined ? snaplen : first.snaplen, optimize);
+      }
+    } else {
+      if (dlt < 0) {
+        process.stderr.write('Warning: assuming Ethernet\n');
+        dlt = 1; // DLT_EN10MB
+      }
+      prog = native.compileDead(expr, dlt, snaplen, optimize);
+    }
+  } catch (e) {
+    if (e instanceof CaptureError || e instanceof UsageError) throw e;
+    throw new FilterError(String((e as Error).message ?? e).split('\n')[0]);
+  }
+  process.stdout.write(formatProgram(prog, level, native.image));
+  return 0;
+}

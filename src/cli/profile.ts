@@ -3,7 +3,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { getopt, count, last, intArg, UsageError, type ParsedArgs } from './getopt';
-import { openSource, writeBanner, pipelineFilter } from './source';
+import { openSource, writeBanner, pipelineFilter, stopOnSignals } from './source';
 import { CaptureError } from '../capture/batch';
 import { runPipeline } from '../pipeline';
 import { TrafficStats, type StatsOptions } from '../stats/index';
@@ -173,31 +173,38 @@ export async function profileMain(argv: readonly string[]): Promise<number> {
   const filter = pipelineFilter(opened);
   const stats = new TrafficStats(sopts);
   const timer = duration > 0 ? setTimeout(() => source.stop(), duration * 1000) : null;
-  let ps;
+  // Reading a file, a signal stops at the next batch and the profile of what was read is written
+  // (exit 0; a second signal exits 1). The handlers stay until the report is written.
+  const unhookSignals = stopOnSignals(source, live);
   try {
-    ps = await runPipeline(source, { filter, decode: true, sinks: [stats], maxPackets });
-  } finally {
-    if (timer !== null) clearTimeout(timer);
-  }
-  if (live) process.stderr.write((await import('../capture/live')).liveSummary(source, ps.accepted));
+    let ps;
+    try {
+      ps = await runPipeline(source, { filter, decode: true, sinks: [stats], maxPackets });
+    } finally {
+      if (timer !== null) clearTimeout(timer);
+    }
+    if (live) process.stderr.write((await import('../capture/live')).liveSummary(source, ps.accepted));
 
-  const linkTypes = [...new Set(source.interfaces.map((i) => i.linkType))];
-  const src: ProfileSource = {
-    name: source.name,
-    kind: live ? 'interface' : 'file',
-    filter: expr,
-    packetsRead: ps.seen,
-    packetsAccepted: ps.accepted,
-    decode: {
-      ok: ps.decodeStatus[0],
-      truncated: ps.decodeStatus[1],
-      malformed: ps.decodeStatus[2],
-      unsupported: ps.decodeStatus[3],
-    },
-    linkTypes,
-  };
-  const doc = buildProfile(stats.snapshot(), [src]);
-  writeOutput(renderProfilePieces(doc, format, { top: sopts.top ?? 20 }), out);
+    const linkTypes = [...new Set(source.interfaces.map((i) => i.linkType))];
+    const src: ProfileSource = {
+      name: source.name,
+      kind: live ? 'interface' : 'file',
+      filter: expr,
+      packetsRead: ps.seen,
+      packetsAccepted: ps.accepted,
+      decode: {
+        ok: ps.decodeStatus[0],
+        truncated: ps.decodeStatus[1],
+        malformed: ps.decodeStatus[2],
+        unsupported: ps.decodeStatus[3],
+      },
+      linkTypes,
+    };
+    const doc = buildProfile(stats.snapshot(), [src]);
+    writeOutput(renderProfilePieces(doc, format, { top: sopts.top ?? 20 }), out);
+  } finally {
+    unhookSignals();
+  }
   if (source.warning) {
     process.stderr.write(`portscope: ${source.warning.message}\n`);
     return source.warning.exitCode;

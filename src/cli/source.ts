@@ -65,14 +65,37 @@ export async function writeBanner(o: OpenedSource, verbose: boolean, writing: bo
   }
 }
 
-/** The pipeline's filter (null: none, or the kernel filters), compiled now for the first link type. */
-export function pipelineFilter(o: OpenedSource): FilterProvider | null {
+/**
+ * The pipeline's filter (null: none, or the kernel filters), compiled now for the first link type.
+ * `optimize` false: libpcap's optimizer off (-O).
+ */
+export function pipelineFilter(o: OpenedSource, optimize = true): FilterProvider | null {
   // src/filter (the JIT) is loaded only when there is an expression: startup of unfiltered reads
   const compile = (): typeof CompileFilterProvider =>
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     (require('../filter/index') as typeof import('../filter/index')).compileFilterProvider;
-  const filter: FilterProvider | null = o.expr === '' || o.iface !== undefined ? null : compile()(o.expr);
+  const filter: FilterProvider | null = o.expr === '' || o.iface !== undefined ? null : compile()(o.expr, { optimize });
   const first = o.source.interfaces[0];
   if (filter !== null && first) filter(first.linkType, first.snaplen);
   return filter;
+}
+
+/**
+ * Reading a file (not a live capture, which installs its own handlers and prints its statistics):
+ * SIGINT/SIGTERM/SIGHUP stop `source` at the next batch as tcpdump's pcap_breakloop does, so the
+ * command finishes its output with the packets read so far and exits 0. A second signal exits 1.
+ * Returns the function that removes the handlers (call it in a finally).
+ */
+export function stopOnSignals(source: Pick<PacketSource, 'stop'>, live: boolean): () => void {
+  if (live) return () => undefined;
+  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+  let signalled = 0;
+  const onSignal = (): void => {
+    if (++signalled > 1) process.exit(1);
+    source.stop();
+  };
+  for (const sig of signals) process.on(sig, onSignal);
+  return () => {
+    for (const sig of signals) process.removeListener(sig, onSignal);
+  };
 }

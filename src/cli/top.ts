@@ -3,7 +3,7 @@
 // are replayed at the pace of their timestamps (--speed X, --max-speed).
 import * as fs from 'node:fs';
 import { getopt, count, last, intArg, UsageError } from './getopt';
-import { openSource, writeBanner, pipelineFilter } from './source';
+import { openSource, writeBanner, pipelineFilter, stopOnSignals } from './source';
 import { statsOptions } from './profile';
 import { scanOptions } from '../detect/cli';
 import { runPipeline, type PipelineStats } from '../pipeline';
@@ -243,14 +243,21 @@ export async function topMain(argv: readonly string[]): Promise<number> {
         else throw e;
       }
     }, intervalMs);
-    ps = await run;
-    clearInterval(tick);
-    if (timer !== null) clearTimeout(timer);
-    if (failure !== null) throw failure;
+    // Reading a file, a signal stops at the next batch and the final snapshot is printed (exit 0;
+    // a second signal exits 1). The handlers stay until it is written.
+    const unhookSignals = stopOnSignals(source, live);
     try {
-      print();
-    } catch (e) {
-      if (!(e instanceof OutputClosed)) throw e;
+      ps = await run;
+      clearInterval(tick);
+      if (timer !== null) clearTimeout(timer);
+      if (failure !== null) throw failure;
+      try {
+        print();
+      } catch (e) {
+        if (!(e instanceof OutputClosed)) throw e;
+      }
+    } finally {
+      unhookSignals();
     }
   }
   if (live && ps !== null) process.stderr.write((await import('../capture/live')).liveSummary(inner, ps.accepted));

@@ -102,3 +102,24 @@ export function compileFilterProvider(expression: string, opts: FilterProviderOp
 export { compileProgram, generateSource, jitCompile } from './jit';
 export { interpret } from './interpreter';
 export { validateProgram, BpfValidationError } from './bpf';
+
+/**
+ * A compiled program as tcpdump's -d / -dd / -ddd print it (libpcap's bpf_dump): level 1 is
+ * bpf_image per instruction (`image`, from the addon), 2 a C array fragment, 3 and more decimal
+ * (the count, then "code jt jf k" lines). Ends with a newline.
+ */
+export function formatProgram(prog: Uint32Array, level: number, image: (prog: Uint32Array) => string[]): string {
+  const n = prog.length >>> 2;
+  const lines: string[] = [];
+  if (level > 2) {
+    lines.push(String(n));
+    for (let i = 0; i < n; i++) lines.push(`${prog[4 * i]} ${prog[4 * i + 1]} ${prog[4 * i + 2]} ${prog[4 * i + 3]}`);
+  } else if (level > 1) {
+    for (let i = 0; i < n; i++) {
+      lines.push(`{ 0x${prog[4 * i].toString(16)}, ${prog[4 * i + 1]}, ${prog[4 * i + 2]}, 0x${prog[4 * i + 3].toString(16).padStart(8, '0')} },`);
+    }
+  } else {
+    lines.push(...image(prog));
+  }
+  return lines.length === 0 ? '' : lines.join('\n') + '\n';
+}
