@@ -3,7 +3,7 @@
 import { type StatsSnapshot } from '../stats/index';
 import { portClass } from '../stats/ports';
 import { DistinctSketches } from '../stats/sketch';
-import { CONN_STATES, TCP_STATES, type ConnState, type TcpState } from '../stats/flows';
+import { CONN_STATES, TCP_STATES, type ConnState, type TcpState, type FlowSummary } from '../stats/flows';
 import { COUNTER_NAMES, type CounterName, type SizeBucket } from '../stats/counters';
 import { microsToSeconds } from '../stats/time';
 import { serviceOf } from './services';
@@ -112,19 +112,8 @@ export interface ProfileDoc {
   hostsUntrackedPackets: number;
   stations: ProfileStation[];
   stationsUntrackedPackets: number;
-  flows: {
-    capacity: number;
-    total: number;
-    active: number;
-    completed: number;
-    evicted: number;
-    expired: number;
-    reused: number;
-    byProto: Record<string, number>;
-    byConnState: Record<string, number>;
-    byTcpState: Record<string, number>;
-    top: ProfileFlow[];
-  };
+  /** The flow table's summary (FlowSummary) with the top flows in the profile's row form. */
+  flows: Omit<FlowSummary, 'top'> & { top: ProfileFlow[] };
   alerts: unknown[];
   /** Passive service inventory (src/detect/services.ts); absent in profiles made without it. */
   services?: ServiceRow[];

@@ -257,32 +257,15 @@ export class HostStats {
   /** Every host; the serialised sketches (for merging) only when `sketches`. */
   snapshot(sketches = true): HostRow[] {
     const rows: HostRow[] = [];
-    const k = this.table.keys;
-    let v = this.v;
-    if (this.liveFold !== null) {
-      v = v.slice();
-      this.liveFold(v);
-    }
+    const v = this.folded();
     this.table.forEach((id) => {
-      const b = id * 5;
-      const o = id * H;
-      const fam = k[b] as 4 | 6;
-      rows.push({
-        family: fam,
-        address: addrText(fam, k[b + 1], k[b + 2], k[b + 3], k[b + 4]),
-        packetsIn: v[o + PI],
-        packetsOut: v[o + PO],
-        bytesIn: v[o + BI],
-        bytesOut: v[o + BO],
-        peers: this.peers.count(id),
-        portsServed: this.served.count(id),
-        portsUsed: this.used.count(id),
-        peerSketch: sketches ? this.peers.export(id) : '',
-        servedSketch: sketches ? this.served.export(id) : '',
-        usedSketch: sketches ? this.used.export(id) : '',
-        firstSeenUs: v[o + FIRST],
-        lastSeenUs: v[o + LAST],
-      });
+      const row = this.rowAt(v, id);
+      if (sketches) {
+        row.peerSketch = this.peers.export(id);
+        row.servedSketch = this.served.export(id);
+        row.usedSketch = this.used.export(id);
+      }
+      rows.push(row);
     });
     return rows;
   }

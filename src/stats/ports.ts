@@ -188,30 +188,8 @@ export class PortStats {
   /** Rows for every port that saw traffic, in (proto, port) order; sketches: '' unless asked for. */
   snapshot(sketches = true): PortRow[] {
     const rows: PortRow[] = [];
-    let v = this.v;
-    if (this.liveFold !== null) {
-      v = v.slice();
-      this.liveFold(v);
-    }
-    for (let i = 0; i < N; i++) {
-      const o = i * STRIDE;
-      if (v[o + PK] === 0) continue;
-      rows.push({
-        proto: PORT_PROTO_NAMES[i >>> 16],
-        port: i & 0xffff,
-        packets: v[o + PK],
-        bytes: v[o + BY],
-        packetsTo: v[o + PT],
-        packetsFrom: v[o + PF],
-        bytesTo: v[o + BT],
-        bytesFrom: v[o + BF],
-        peers: this.peers.count(i),
-        peersExact: this.peers.isExact(i),
-        peerSketch: sketches ? this.peers.export(i) : '',
-        firstSeenUs: v[o + FIRST],
-        lastSeenUs: v[o + LAST],
-      });
-    }
+    const v = this.folded();
+    for (let i = 0; i < N; i++) if (v[i * STRIDE + PK] !== 0) rows.push(this.rowAt(v, i, sketches));
     return rows;
   }
 }
