@@ -90,6 +90,10 @@ describe('signals while reading a file: profile and top', () => {
       assert.equal(r.signal, null, 'not killed by the signal');
       assert.equal(r.code, 0, `exit status 0 (stderr: ${r.stderr})`);
       assert.match(r.stdout, /^portscope top \| big\.pcap /, 'the snapshot header');
+      // the header shows how far the file was read, not 100 %
+      const pct = /^portscope top \| big\.pcap (\d+)% .*\[STOPPED\]/m.exec(r.stdout);
+      assert.ok(pct, `a percentage and [STOPPED] in the header:\n${r.stdout.slice(0, 300)}`);
+      assert.ok(Number(pct[1]) < 100, `stopped part-way: ${pct[1]}%`);
       assert.match(r.stdout, /== 1 Overview ==/);
       const m = /^([\d,]+) pkts /m.exec(r.stdout);
       assert.ok(m, `a packet count in:\n${r.stdout.slice(0, 400)}`);

@@ -72,3 +72,28 @@ test('top --help lists the scan options', () => {
   assert.equal(r.status, 0);
   for (const o of ['--scan-ports N', '--scan-hosts N', '--scan-window SEC', '--scan-timeout SEC']) assert.ok(r.stdout.includes(o), o);
 });
+
+test('top: --rows N prints the first N rows of each table, with the total in its title', () => {
+  const body = (out: string, title: string): string[] => {
+    const at = out.lastIndexOf(title);
+    assert.ok(at >= 0, out);
+    return out.slice(at).split('\n').slice(1).filter((l) => l.trim() !== '' && !l.startsWith('=='));
+  };
+  for (const [view, title] of [['ports', '== 2 '], ['connections', '== 3 '], ['hosts', '== 4 ']] as const) {
+    const all = top('--view', view);
+    assert.equal(all.status, 0, all.stderr);
+    const cut = top('--view', view, '--rows', '2');
+    assert.equal(cut.status, 0, cut.stderr);
+    const full = body(all.stdout, title); // table title, column header, rows
+    const part = body(cut.stdout, title);
+    const total = full.length - 2;
+    assert.ok(total > 2, `the fixture has more than 2 ${view} rows (${total})`);
+    assert.equal(part.length, 2 + 2, cut.stdout);
+    assert.ok(part[0].endsWith(` | rows 1-2 of ${total}`), part[0]);
+    assert.deepEqual(part.slice(1), full.slice(1, 4), 'the same first rows in the same order');
+  }
+  const bad = top('--rows', '0');
+  assert.equal(bad.status, 1);
+  assert.match(bad.stderr, /--rows/);
+  assert.equal(bad.stderr.trim().split('\n').length, 1, bad.stderr);
+});

@@ -20,7 +20,7 @@ import { OutBuf, OutputClosed } from '../print/out';
 export const TOP_SPEC = {
   short: { r: 'arg', i: 'arg', c: 'arg', F: 'arg', s: 'arg', B: 'arg', Z: 'arg', p: 'flag', h: 'flag' },
   long: {
-    speed: 'arg', 'max-speed': 'flag', interval: 'arg', 'no-color': 'flag', view: 'arg', width: 'arg',
+    speed: 'arg', 'max-speed': 'flag', interval: 'arg', 'no-color': 'flag', view: 'arg', width: 'arg', rows: 'arg',
     duration: 'arg', 'max-flows': 'arg', 'max-hosts': 'arg', mtu: 'arg', 'udp-timeout': 'arg',
     'tcp-timeout': 'arg', help: 'flag', 'immediate-mode': 'flag', 'time-stamp-precision': 'arg',
     'buffer-size': 'arg', 'snapshot-length': 'arg', 'no-promiscuous-mode': 'flag',
@@ -30,13 +30,15 @@ export const TOP_SPEC = {
 
 export const TOP_USAGE = `Usage: portscope top (-r FILE [--speed X | --max-speed] | -i IFACE [--duration SEC]) [-c count]
                      [-F file] [expression] [--interval SEC] [--no-color]
-                     [--view overview,ports,connections,hosts,interface,sizes,alerts] [--width N]
+                     [--view overview,ports,connections,hosts,interface,sizes,alerts] [--width N] [--rows N]
                      [--max-flows N] [--max-hosts N] [--mtu N] [--udp-timeout SEC] [--tcp-timeout SEC]
                      [--scan-ports N] [--scan-hosts N] [--scan-window SEC] [--scan-timeout SEC]
 
 On a terminal: a full-screen dashboard (keys: 1-7/Tab views, s sort, f protocol, m IP/MAC,
 arrows/PgUp/PgDn scroll, / display filter, p pause, ? help, q quit). Otherwise: a text snapshot
-of the --view list (default overview) every --interval seconds (default 1) and at the end.
+of the --view list (default overview) every --interval seconds (default 1) and at the end;
+--rows N prints at most N rows of each table (the first of the view's order: ports by packets,
+connections by bytes, hosts by bytes, alerts oldest first), with the total in its title.
 Files replay at their timestamps' pace times --speed (default 1); --max-speed reads at full speed.
 Live capture options as in dump: -s -p -B --immediate-mode -Z. NO_COLOR is honoured.
 Scan detection (alerts view), as in profile and dump: --scan-ports N (failed ports of one target,
@@ -90,6 +92,8 @@ export async function topMain(argv: readonly string[]): Promise<number> {
   const glyphs = glyphsForEnv();
   const widthS = last(a, 'width');
   const textWidth = widthS !== undefined ? intArg(widthS, '--width', 40, 1000) : process.stdout.columns || 100;
+  const rowsS = last(a, 'rows');
+  const rowLimit = rowsS !== undefined ? intArg(rowsS, '--rows', 1, 1 << 30) : Infinity;
 
   const opened = await openSource(a);
   if (!tty) await writeBanner(opened, true, true);
@@ -124,7 +128,8 @@ export async function topMain(argv: readonly string[]): Promise<number> {
     filter: opened.expr,
     elapsedMs: Date.now() - t0,
     kernelDrops: liveDrops ? liveDrops() : null,
-    position: paced !== null && fileSize > 0 ? { offset: finished ? fileSize : paced.offset, size: fileSize } : null,
+    // (a stop before the end, by a signal, q or -c, shows how far the file was read)
+    position: paced !== null && fileSize > 0 ? { offset: paced.complete ? fileSize : paced.offset, size: fileSize } : null,
     speed: live ? '' : speed === 0 ? 'max' : `${speed}x`,
     finished,
     paused,
@@ -223,6 +228,7 @@ export async function topMain(argv: readonly string[]): Promise<number> {
   } else {
     const out = new OutBuf(1, 1 << 16);
     const st = new ViewState();
+    st.rowLimit = rowLimit;
     const print = (): void => {
       // only what the listed views read
       const text = textSnapshot(engine.snapshot(meta(), views), st, views, textWidth, glyphs);

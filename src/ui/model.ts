@@ -97,6 +97,8 @@ export class ViewState {
   portProto: PortProtoFilter = 'all';
   /** Hosts view: by IP address or by MAC address (LAN stations). */
   hostsByMac = false;
+  /** Text mode (--rows N): at most this many rows per table, the first of the view's order. */
+  rowLimit = Infinity;
   help = false;
 }
 

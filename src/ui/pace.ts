@@ -15,6 +15,8 @@ export class PacedSource implements PacketSource {
   offset = 0;
   /** Packets delivered so far. */
   delivered = 0;
+  /** The inner source was read to its end without a stop (then the whole file was read). */
+  complete = false;
 
   constructor(
     readonly inner: PacketSource,
@@ -107,5 +109,6 @@ export class PacedSource implements PacketSource {
         yield out;
       }
     }
+    this.complete = !this.stopped;
   }
 }

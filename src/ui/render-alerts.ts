@@ -45,5 +45,6 @@ export function renderAlerts(s: DashSnapshot, st: ViewState, w: number, h: numbe
     w,
     h,
     st.scroll[6],
+    st.rowLimit,
   );
 }

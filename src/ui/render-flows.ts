@@ -87,5 +87,6 @@ export function renderFlows(s: DashSnapshot, st: ViewState, w: number, h: number
     w,
     h,
     st.scroll[2],
+    st.rowLimit,
   );
 }

@@ -22,7 +22,9 @@ export function renderHeader(s: DashSnapshot, w: number): Line[] {
     src += ` ${pct}%`;
   }
   if (m.speed !== '') src += ` @${m.speed}`;
-  const state = m.paused ? ' [PAUSED]' : m.finished ? (m.live ? ' [STOPPED]' : ' [END]') : '';
+  // a file stopped before its end (signal, q, -c) says so, as live capture does
+  const early = m.position !== null && m.position.offset < m.position.size;
+  const state = m.paused ? ' [PAUSED]' : m.finished ? (m.live || early ? ' [STOPPED]' : ' [END]') : '';
   const right = ` ${duration(m.elapsedMs)}${state}`;
   let left = `${w >= 90 ? 'portscope top | ' : ''}${src} | filter: ${m.filter === '' ? '(none)' : safe(m.filter)}`;
   if (m.displayFilter !== '') left += ` | display: ${safe(m.displayFilter)}`;

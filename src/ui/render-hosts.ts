@@ -68,6 +68,7 @@ export function renderHosts(s: DashSnapshot, st: ViewState, w: number, h: number
       w,
       h,
       st.scroll[3],
+      st.rowLimit,
     );
   }
   const rows = sortedHosts(snap.hosts.slice(), sort);
@@ -97,5 +98,6 @@ export function renderHosts(s: DashSnapshot, st: ViewState, w: number, h: number
     w,
     h,
     st.scroll[3],
+    st.rowLimit,
   );
 }

@@ -82,6 +82,7 @@ export function renderPorts(s: DashSnapshot, st: ViewState, w: number, h: number
     w,
     h,
     st.scroll[1],
+    st.rowLimit,
   );
 }
 
