@@ -15,6 +15,7 @@ import { generateCapture } from './gen-capture';
 
 const ROOT = path.resolve(__dirname, '../..');
 const PORTSCOPE = path.join(ROOT, 'dist/src/cli/main.js');
+const FLOOR = path.join(ROOT, 'dist/scripts/profile-floor.js');
 const TIME = '/usr/bin/time';
 const RSS_LIMIT_MB = 400;
 
@@ -112,9 +113,13 @@ function main(): number {
   }
   const ps: Run[] = [];
   const td: Run[] = [];
+  const fl: Run[] = [];
+  const rd: Run[] = [];
   for (let i = 0; i < runs; i++) {
     ps.push(timed(process.execPath, [PORTSCOPE, 'profile', '-r', mixed, '--format', 'json', '-o', '/tmp/portscope-bench-profile.json']));
     td.push(timed('tcpdump', ['-r', mixed, '--count']));
+    fl.push(timed(process.execPath, [FLOOR, mixed]));
+    rd.push(timed(process.execPath, [PORTSCOPE, 'dump', '-r', mixed, '--count']));
   }
   const p = best(ps);
   const t = best(td);
@@ -132,6 +137,10 @@ function main(): number {
     `${name.padEnd(44)} ${a.wall.toFixed(2).padStart(7)} ${a.cpu.toFixed(2).padStart(7)} ${a.rssMB.toFixed(0).padStart(6)}   ${b.wall.toFixed(2).padStart(7)} ${b.cpu.toFixed(2).padStart(7)} ${b.rssMB.toFixed(0).padStart(6)}   ${(a.wall / b.wall).toFixed(2).padStart(5)} ${(a.cpu / b.cpu).toFixed(2).padStart(5)}`;
   process.stdout.write(`${''.padEnd(44)} ${'portscope wall/cpu s, RSS MB'.padEnd(24)}   ${'tcpdump --count'.padEnd(24)}   ratio wall/cpu\n`);
   process.stdout.write(line(`profile of ${count} frames (${flows} flows)`, p, t) + '\n');
+  // The floors under it: reading every record (dump --count), and reading plus the least flow
+  // bookkeeping a profile can do per packet (scripts/profile-floor.ts).
+  process.stdout.write(line('  floor: dump --count (read every record)', best(rd), t) + '\n');
+  process.stdout.write(line('  floor: read + bare IPv4 flow table', best(fl), t) + '\n');
 
   const many = `/tmp/portscope-bench-distinct-${distinct}.pcap`;
   if (!fs.existsSync(many)) {
