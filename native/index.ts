@@ -68,6 +68,8 @@ export interface NativeCaptureOptions {
   filter?: string;
   /** LINKTYPE_* to select with pcap_set_datalink; -1 or absent: the device's default. */
   linkType?: number;
+  /** Optimise the kernel filter (pcap_compile's optimize; tcpdump -O turns it off). Default true. */
+  optimize?: boolean;
 }
 
 /** The arrays the addon writes packets into (a PacketBatch's). */
@@ -95,6 +97,8 @@ export interface NativeCapture {
   stats(): NativeStats;
   /** Closes the handle (idempotent). */
   close(): void;
+  /** pcap_list_datalinks: the LINKTYPE_* values the device offers (tcpdump -L). */
+  datalinks(): number[];
   /** pcap_datalink, as a LINKTYPE_* value. */
   readonly linkType: number;
   /** pcap_snapshot. */

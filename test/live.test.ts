@@ -439,3 +439,29 @@ test('live -w with -G 1 and a strftime name opens a new file every second', { sk
   }
   assert.equal(total, 30);
 });
+
+test('-L lists the link types as tcpdump does; -y picks one (same packets), an unsupported one fails like tcpdump', { skip, timeout: 60_000 }, async () => {
+  for (const dev of ['lo', 'any']) {
+    const ours = spawnSync(process.execPath, [MAIN, 'dump', '-i', dev, '-L'], { encoding: 'utf8', timeout: 20_000 });
+    const theirs = spawnSync('tcpdump', ['-i', dev, '-L'], { encoding: 'utf8', timeout: 20_000 });
+    assert.equal(ours.status, 0, ours.stderr);
+    assert.match(theirs.stderr, /^Data link types for /, 'tcpdump 4.99 lists them on stderr');
+    assert.equal(ours.stderr, theirs.stderr, `-i ${dev} -L`);
+    assert.equal(ours.stdout, theirs.stdout);
+  }
+  // -y LINUX_SLL on any: cooked v1 instead of the default v2, the same packets as tcpdump -y LINUX_SLL
+  const r = await captureBoth(['-i', 'any', '-y', 'LINUX_SLL', `udp port ${PORT}`], () => loTraffic(6));
+  assert.equal(r.ourPcap.linkType, 113);
+  assert.equal(r.theirPcap.linkType, 113);
+  assertSameCapture(r.ourPcap.recs, r.theirPcap.recs, 100_000, 'any -y LINUX_SLL');
+  assert.match(r.ours.stderr, /^portscope: data link type LINUX_SLL$/m, 'the banner names the chosen link type, as tcpdump');
+  // -O: the kernel filter unoptimised still selects the same packets
+  const o = await captureBoth(['-i', 'lo', '-O', `udp port ${PORT}`], () => loTraffic(4));
+  assertSameCapture(o.ourPcap.recs, o.theirPcap.recs, 100_000, 'lo -O');
+  for (const y of ['LINUX_SLL', 'NOSUCH']) {
+    const ours = spawnSync(process.execPath, [MAIN, 'dump', '-i', 'lo', '-y', y, '-c', '1'], { encoding: 'utf8', timeout: 20_000 });
+    const theirs = spawnSync('tcpdump', ['-i', 'lo', '-y', y, '-c', '1'], { encoding: 'utf8', timeout: 20_000 });
+    assert.equal(ours.status, theirs.status, `-y ${y}: exit status`);
+    assert.equal(ours.stderr.replace(/^portscope: /, ''), theirs.stderr.replace(/^tcpdump: /, ''), `-y ${y}: message`);
+  }
+});

@@ -455,6 +455,7 @@ class Capture : public Napi::ObjectWrap<Capture> {
                            InstanceMethod("cancel", &Capture::Cancel),
                            InstanceMethod("stats", &Capture::Stats),
                            InstanceMethod("close", &Capture::Close),
+                           InstanceMethod("datalinks", &Capture::Datalinks),
                            InstanceAccessor("linkType", &Capture::GetLinkType, nullptr),
                            InstanceAccessor("snaplen", &Capture::GetSnaplen, nullptr),
                            InstanceAccessor("nano", &Capture::GetNano, nullptr),
@@ -487,6 +488,7 @@ class Capture : public Napi::ObjectWrap<Capture> {
     int bufferSize = IntOpt(o, "bufferSize", 0);
     bool nano = BoolOpt(o, "nano", false);
     int wantDlt = IntOpt(o, "linkType", -1);
+    bool optimize = BoolOpt(o, "optimize", true);
     std::string filter;
     if (o.Has("filter") && o.Get("filter").IsString()) filter = o.Get("filter").As<Napi::String>().Utf8Value();
 
@@ -530,7 +532,8 @@ class Capture : public Napi::ObjectWrap<Capture> {
       if (st != PCAP_WARNING && !detail.empty()) warning_ += " (" + detail + ")";
     }
     if (wantDlt >= 0 && pcap_set_datalink(p, LinktypeToDlt(wantDlt)) < 0) {
-      std::string msg = dev + ": " + pcap_geterr(p);
+      // tcpdump: "LINUX_SLL is not one of the DLTs supported by this device", no device prefix
+      std::string msg = pcap_geterr(p);
       pcap_close(p);
       ThrowPcap(env, msg, PCAP_ERROR);
       return;
@@ -542,7 +545,7 @@ class Capture : public Napi::ObjectWrap<Capture> {
         mask = 0;
       }
       struct bpf_program prog;
-      if (pcap_compile(p, &prog, filter.c_str(), 1, mask) < 0) {
+      if (pcap_compile(p, &prog, filter.c_str(), optimize ? 1 : 0, mask) < 0) {
         std::string msg = pcap_geterr(p);
         pcap_close(p);
         ThrowPcap(env, msg, -100);  // code EPCAP, status -100: filter compile error
@@ -779,6 +782,21 @@ class Capture : public Napi::ObjectWrap<Capture> {
     }
   }
 
+  // datalinks() -> LINKTYPE_* values the device offers (pcap_list_datalinks), in libpcap's order.
+  Napi::Value Datalinks(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!CheckOpen(env)) return env.Undefined();
+    int* dlts = nullptr;
+    int n = pcap_list_datalinks(handle_, &dlts);
+    if (n < 0) {
+      ThrowPcap(env, pcap_geterr(handle_), PCAP_ERROR);
+      return env.Undefined();
+    }
+    Napi::Array out = Napi::Array::New(env, n);
+    for (int i = 0; i < n; i++) out.Set(static_cast<uint32_t>(i), Napi::Number::New(env, DltToLinktype(dlts[i])));
+    pcap_free_datalinks(dlts);
+    return out;
+  }
   Napi::Value GetLinkType(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), dlt_); }
   Napi::Value GetSnaplen(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), snap_); }
   Napi::Value GetNano(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), nano_); }

@@ -39,6 +39,8 @@ export class LiveSource implements PacketSource {
   warning: SourceWarning | null = null;
   /** libpcap's activation warning (promiscuous mode not supported, ...), or null. */
   readonly openWarning: string | null;
+  /** The link type was chosen (-y, or LINUX_SLL2 for `any`): the banner names it, as tcpdump's. */
+  readonly linkTypeChosen: boolean;
   private readonly batch: PacketBatch;
   private cap: NativeCapture | null;
   private stopped = false;
@@ -59,6 +61,7 @@ export class LiveSource implements PacketSource {
     this.interfaces = [{ linkType: this.cap.linkType, snaplen: this.cap.snaplen, name }];
     this.precision = this.cap.nano ? 'nano' : 'micro';
     this.openWarning = this.cap.warning;
+    this.linkTypeChosen = opts.linkType !== undefined && opts.linkType >= 0;
     if (opts.user !== undefined) {
       try {
         dropPrivileges(opts.user);
@@ -68,6 +71,12 @@ export class LiveSource implements PacketSource {
       }
     }
     if (opts.signals) this.installSignals();
+  }
+
+  /** The LINKTYPE_* values the device offers (tcpdump -L). */
+  datalinks(): number[] {
+    if (this.cap === null) throw new CaptureError(`${this.name}: capture is closed`);
+    return this.cap.datalinks();
   }
 
   get linkType(): number {
@@ -264,6 +273,7 @@ export function liveOptions(args: ParsedArgs, expr: string): LiveOptions {
     bufferSize,
     nano: prec === 'nano',
     filter: expr,
+    optimize: count(args, 'O') === 0,
     user: last(args, 'Z'),
     signals: true,
   };
@@ -276,8 +286,33 @@ export function liveOptions(args: ParsedArgs, expr: string): LiveOptions {
 export async function openLiveSource(iface: string, args: ParsedArgs, expr: string): Promise<LiveSource> {
   const opts = liveOptions(args, expr);
   iface = resolveDeviceNumber(iface);
-  if (iface === 'any') opts.linkType = 276; // DLT_LINUX_SLL2, as tcpdump selects for "any"
+  const y = last(args, 'y');
+  if (y !== undefined) opts.linkType = linkTypeByName(y);
+  else if (iface === 'any') opts.linkType = 276; // DLT_LINUX_SLL2, as tcpdump selects for "any"
   return new LiveSource(iface, opts);
+}
+
+/** -y NAME: the LINKTYPE_* value of a libpcap link-type name (EN10MB, LINUX_SLL, ...), as tcpdump takes it. */
+export function linkTypeByName(name: string): number {
+  const native = loadNative();
+  const v = native.datalinkNameToVal ? native.datalinkNameToVal(name) : -1;
+  if (v < 0) throw new CaptureError(`invalid data link type ${name}`);
+  return v;
+}
+
+/** tcpdump -L: the link types IFACE offers, one per line as tcpdump prints them. */
+export function datalinkList(src: LiveSource): string {
+  const native = loadNative();
+  // (lazily: the decoders are not needed otherwise)
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { isSupportedLinkType } = require('../../decoders/frame') as typeof import('../../decoders/frame');
+  let t = `Data link types for ${src.name} (use option -y to set):\n`;
+  for (const lt of src.datalinks()) {
+    const n = native.datalinkName(lt);
+    if (n === null) t += `  DLT ${lt} (printing not supported)\n`;
+    else t += `  ${n[0]} (${n[1]})${isSupportedLinkType(lt) ? '' : ' (printing not supported)'}\n`;
+  }
+  return t;
 }
 
 /**
@@ -288,7 +323,7 @@ export function liveBanner(src: PacketSource, verbose: boolean, writing: boolean
   if (!(src instanceof LiveSource)) return '';
   let t = '';
   if (src.openWarning !== null) t += `portscope: WARNING: ${src.openWarning}\n`;
-  if (src.name === 'any') {
+  if (src.linkTypeChosen) {
     const n = loadNative().datalinkName(src.linkType);
     t += `portscope: data link type ${n ? n[0] : src.linkType}\n`;
   }

@@ -15,7 +15,7 @@ export const DUMP_SPEC = {
     r: 'arg', w: 'arg', c: 'arg', F: 'arg', i: 'arg', s: 'arg', B: 'arg', C: 'arg', G: 'arg',
     W: 'arg', Z: 'arg', T: 'arg', E: 'arg', y: 'arg',
     n: 'flag', q: 'flag', t: 'flag', e: 'flag', x: 'flag', X: 'flag', S: 'flag', p: 'flag',
-    D: 'flag', h: 'flag', v: 'flag', l: 'flag', U: 'flag', d: 'flag', O: 'flag',
+    D: 'flag', h: 'flag', v: 'flag', l: 'flag', U: 'flag', d: 'flag', O: 'flag', L: 'flag',
   },
   long: {
     count: 'flag', 'immediate-mode': 'flag', 'time-stamp-precision': 'arg', help: 'flag',
@@ -25,7 +25,7 @@ export const DUMP_SPEC = {
   },
 } as const satisfies { short: Record<string, 'flag' | 'arg'>; long: Record<string, 'flag' | 'arg'> };
 
-export const DUMP_USAGE = `Usage: portscope dump [-dDenOpqStUvxX] [-c count] [--count] [-r file | -i interface] [-w file]
+export const DUMP_USAGE = `Usage: portscope dump [-dDeLnOpqStUvxX] [-c count] [--count] [-r file | -i interface] [-w file]
                       [-s snaplen] [-B KiB] [--immediate-mode] [-C MB] [-G sec] [-W n]
                       [--time-stamp-precision micro|nano] [-Z user] [-F file]
                       [-T fields -e FIELD ... [-E header=y|separator=/t]]
@@ -33,7 +33,9 @@ export const DUMP_USAGE = `Usage: portscope dump [-dDenOpqStUvxX] [-c count] [--
   -d / -dd / -ddd     print the compiled filter program (as tcpdump: bpf_image lines / C array /
                       decimal) for -r FILE's link type, -y LINKTYPE (EN10MB, LINUX_SLL, RAW, ...),
                       -i IFACE's, or else Ethernet (with a warning); then exit
-  -O                  do not run libpcap's optimizer on the filter program
+  -O                  do not run libpcap's optimizer on the filter program (-d output, live kernel filter)
+  -y LINKTYPE         live capture: capture with this link type (tcpdump -L lists them)
+  -L                  list the link types of -i IFACE and exit
   --alerts            scan detection: one line on stderr per scan when it is detected
   --alerts-json FILE  scan detection: the final alerts as NDJSON (one object a line; - = stdout)
   --scan-ports N --scan-hosts N --scan-window SEC --scan-timeout SEC   detection thresholds`;
@@ -59,6 +61,19 @@ export async function dumpMain(argv: readonly string[]): Promise<number> {
     return interfacesMain(['--tcpdump']);
   }
   if (count(a, 'd') > 0) return dumpProgram(a, count(a, 'd'));
+  if (count(a, 'L') > 0 && last(a, 'r') === undefined) {
+    // tcpdump -L: the link types the interface offers (it is opened, as tcpdump does, to ask libpcap)
+    const iface = last(a, 'i');
+    if (iface === undefined) throw new UsageError('-L lists the link types of an interface: give it with -i IFACE');
+    const { openLiveSource, datalinkList } = await import('../capture/live');
+    const src = await openLiveSource(iface, a, '');
+    try {
+      process.stderr.write(datalinkList(src)); // on stderr, as tcpdump 4.99 prints it
+    } finally {
+      src.close();
+    }
+    return 0;
+  }
   if (last(a, 'r') === undefined && last(a, 'i') === undefined) {
     throw new UsageError('give a capture file with -r FILE (or - for standard input), or an interface with -i IFACE');
   }
