@@ -13,6 +13,8 @@ SECONDS_RUN=${1:-10}
 RATES=${2:-"50000 100000 200000 400000"}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 MAIN="$ROOT/dist/src/cli/main.js"
+# shellcheck source=scripts/netns-pair.sh
+. "$ROOT/scripts/netns-pair.sh"
 NODE=${NODE:-$(command -v node)}
 ID=psb$$
 NSA=$ID-a NSB=$ID-b IFA=${ID}a IFB=${ID}b
@@ -21,8 +23,7 @@ WORK=$(mktemp -d /tmp/portscope-bench.XXXXXX)
 TICK=$(getconf CLK_TCK)
 
 cleanup() {
-  ip netns del "$NSA" 2>/dev/null || true
-  ip netns del "$NSB" 2>/dev/null || true
+  netns_pair_cleanup
   rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -31,15 +32,7 @@ trap cleanup EXIT
 [ -f "$MAIN" ] || { echo "bench-live: build first (npm run build)" >&2; exit 1; }
 
 gcc -O2 -o "$WORK/sender" "$ROOT/scripts/bench-live-sender.c"
-ip netns add "$NSA"
-ip netns add "$NSB"
-ip link add "$IFA" netns "$NSA" type veth peer name "$IFB" netns "$NSB"
-ip -n "$NSA" addr add $IPA/24 dev "$IFA"
-ip -n "$NSB" addr add $IPB/24 dev "$IFB"
-for ns in "$NSA" "$NSB"; do ip -n "$ns" link set lo up; done
-ip -n "$NSA" link set "$IFA" up
-ip -n "$NSB" link set "$IFB" up
-ip netns exec "$NSB" ping -c 1 -W 2 $IPA >/dev/null # resolve ARP before measuring
+netns_pair_up
 
 # cpu_ticks PID: user+system clock ticks of a process so far.
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }

@@ -21,6 +21,8 @@ RATE=${2:-100000}
 CMD=${3:-profile}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 MAIN="$ROOT/dist/src/cli/main.js"
+# shellcheck source=scripts/netns-pair.sh
+. "$ROOT/scripts/netns-pair.sh"
 NODE=${NODE:-$(command -v node)}
 ID=pss$$
 NSA=$ID-a NSB=$ID-b IFA=${ID}a IFB=${ID}b
@@ -30,8 +32,7 @@ PID=
 
 cleanup() {
   [ -n "$PID" ] && kill "$PID" 2>/dev/null || true
-  ip netns del "$NSA" 2>/dev/null || true
-  ip netns del "$NSB" 2>/dev/null || true
+  netns_pair_cleanup
   [ -n "${KEEP:-}" ] || rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -40,15 +41,7 @@ trap cleanup EXIT
 [ -f "$MAIN" ] || { echo "soak-live: build first (npm run build)" >&2; exit 1; }
 
 gcc -O2 -o "$WORK/sender" "$ROOT/scripts/bench-live-sender.c"
-ip netns add "$NSA"
-ip netns add "$NSB"
-ip link add "$IFA" netns "$NSA" type veth peer name "$IFB" netns "$NSB"
-ip -n "$NSA" addr add $IPA/24 dev "$IFA"
-ip -n "$NSB" addr add $IPB/24 dev "$IFB"
-for ns in "$NSA" "$NSB"; do ip -n "$ns" link set lo up; done
-ip -n "$NSA" link set "$IFA" up
-ip -n "$NSB" link set "$IFB" up
-ip netns exec "$NSB" ping -c 1 -W 2 $IPA >/dev/null # resolve ARP before capturing
+netns_pair_up
 
 ERR="$WORK/portscope.err"
 if [ "$CMD" = profile ]; then
