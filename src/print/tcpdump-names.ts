@@ -1,8 +1,26 @@
 // Name tables of tcpdump 4.99 (ethertype_values, arphrd_values, arpop_values, icmp6_type_values,
-// bsd_af_values ...), looked up by number. Strings are constants: a lookup allocates nothing.
+// bsd_af_values ...), looked up by number. Each is written as tcpdump's value/name list and
+// indexed once into an array at load: a lookup is one bounds check and one load, and allocates
+// nothing (strings are constants).
 
-/** tcpdump's ethertype_values (print-ether.c), first entry wins for duplicates. */
-const ETHERTYPES: ReadonlyArray<readonly [number, string]> = [
+/** A value/name list as tcpdump writes them (struct tok). */
+type Tok<T> = ReadonlyArray<readonly [number, T]>;
+
+/** The list as an array indexed by value; the first entry wins for duplicates (as tok2str). */
+function indexed<T>(list: Tok<T>): readonly (T | undefined)[] {
+  let size = 0;
+  for (const [v] of list) if (v >= size) size = v + 1;
+  const t = new Array<T | undefined>(size).fill(undefined);
+  for (const [v, n] of list) if (t[v] === undefined) t[v] = n;
+  return t;
+}
+
+function lookup<T>(t: readonly (T | undefined)[], v: number): T | undefined {
+  return v >= 0 && v < t.length ? t[v] : undefined;
+}
+
+/** tcpdump's ethertype_values (print-ether.c). */
+const ETHERTYPES = indexed<string>([
   [0x0800, 'IPv4'],
   [0x8847, 'MPLS unicast'],
   [0x8848, 'MPLS multicast'],
@@ -56,278 +74,154 @@ const ETHERTYPES: ReadonlyArray<readonly [number, string]> = [
   [0x88a2, 'AoE'],
   [0x88f7, 'PTP'],
   [0xd28b, 'Arista Vendor Specific Protocol'],
-];
-
-const ETHERTYPE_NAME: (string | undefined)[] = new Array(0x10000);
-for (const [v, n] of ETHERTYPES) if (ETHERTYPE_NAME[v] === undefined) ETHERTYPE_NAME[v] = n;
-
-/** tcpdump's name of an EtherType, or undefined. */
-export function etherTypeName(t: number): string | undefined {
-  return ETHERTYPE_NAME[t & 0xffff];
-}
+]);
 
 /** arphrd_values (print-arp.c). */
-export function arpHardwareName(h: number): string | undefined {
-  switch (h) {
-    case 1:
-      return 'Ethernet';
-    case 6:
-      return 'TokenRing';
-    case 7:
-      return 'ArcNet';
-    case 15:
-      return 'FrameRelay';
-    case 19:
-      return 'ATM';
-    case 23:
-      return 'Strip';
-    case 24:
-      return 'IEEE 1394';
-    case 32:
-      return 'InfiniBand';
-    default:
-      return undefined;
-  }
-}
+const ARP_HARDWARE = indexed<string>([
+  [1, 'Ethernet'],
+  [6, 'TokenRing'],
+  [7, 'ArcNet'],
+  [15, 'FrameRelay'],
+  [19, 'ATM'],
+  [23, 'Strip'],
+  [24, 'IEEE 1394'],
+  [32, 'InfiniBand'],
+]);
 
 /** arpop_values (print-arp.c). */
-export function arpOpName(op: number): string | undefined {
-  switch (op) {
-    case 1:
-      return 'Request';
-    case 2:
-      return 'Reply';
-    case 3:
-      return 'Reverse Request';
-    case 4:
-      return 'Reverse Reply';
-    case 8:
-      return 'Inverse Request';
-    case 9:
-      return 'Inverse Reply';
-    case 10:
-      return 'NACK Reply';
-    default:
-      return undefined;
-  }
-}
+const ARP_OPS = indexed<string>([
+  [1, 'Request'],
+  [2, 'Reply'],
+  [3, 'Reverse Request'],
+  [4, 'Reverse Reply'],
+  [8, 'Inverse Request'],
+  [9, 'Inverse Reply'],
+  [10, 'NACK Reply'],
+]);
 
 /** bsd_af_values (af.c) for LINKTYPE_NULL / LOOP. */
-export function bsdAfName(af: number): string | undefined {
-  switch (af) {
-    case 2:
-      return 'IPv4';
-    case 7:
-      return 'ISO';
-    case 16:
-      return 'Appletalk';
-    case 23:
-      return 'IPX';
-    case 24:
-    case 28:
-    case 30:
-      return 'IPv6';
-    default:
-      return undefined;
-  }
-}
+const BSD_AFS = indexed<string>([
+  [2, 'IPv4'],
+  [7, 'ISO'],
+  [16, 'Appletalk'],
+  [23, 'IPX'],
+  [24, 'IPv6'],
+  [28, 'IPv6'],
+  [30, 'IPv6'],
+]);
 
 /** icmp2str (print-icmp.c): ICMP types printed by name only. */
-export function icmpTypeName(t: number): string | undefined {
-  switch (t) {
-    case 0:
-      return 'echo reply';
-    case 4:
-      return 'source quench';
-    case 8:
-      return 'echo request';
-    case 10:
-      return 'router solicitation';
-    case 13:
-      return 'time stamp request';
-    case 14:
-      return 'time stamp reply';
-    case 15:
-      return 'information request';
-    case 16:
-      return 'information reply';
-    case 17:
-      return 'address mask request';
-    default:
-      return undefined;
-  }
-}
+const ICMP_TYPES = indexed<string>([
+  [0, 'echo reply'],
+  [4, 'source quench'],
+  [8, 'echo request'],
+  [10, 'router solicitation'],
+  [13, 'time stamp request'],
+  [14, 'time stamp reply'],
+  [15, 'information request'],
+  [16, 'information reply'],
+  [17, 'address mask request'],
+]);
 
-/** ICMP destination-unreachable codes 5-15 (print-icmp.c): [text before, text after] the address. */
-export function icmpUnreachText(code: number): readonly [string, string] | undefined {
-  switch (code) {
-    case 5:
-      return ['', ' unreachable - source route failed'];
-    case 6:
-      return ['net ', ' unreachable - unknown'];
-    case 7:
-      return ['host ', ' unreachable - unknown'];
-    case 8:
-      return ['', ' unreachable - source host isolated'];
-    case 9:
-      return ['net ', ' unreachable - admin prohibited'];
-    case 10:
-      return ['host ', ' unreachable - admin prohibited'];
-    case 11:
-      return ['net ', ' unreachable - tos prohibited'];
-    case 12:
-      return ['host ', ' unreachable - tos prohibited'];
-    case 13:
-      return ['host ', ' unreachable - admin prohibited filter'];
-    case 14:
-      return ['host ', ' unreachable - host precedence violation'];
-    case 15:
-      return ['host ', ' unreachable - precedence cutoff'];
-    default:
-      return undefined;
-  }
-}
+/** Destination-unreachable codes (print-icmp.c): [text before, text after] the address. */
+const ICMP_UNREACH = indexed<readonly [string, string]>([
+  [0, ['net ', ' unreachable']],
+  [1, ['host ', ' unreachable']],
+  [5, ['', ' unreachable - source route failed']],
+  [6, ['net ', ' unreachable - unknown']],
+  [7, ['host ', ' unreachable - unknown']],
+  [8, ['', ' unreachable - source host isolated']],
+  [9, ['net ', ' unreachable - admin prohibited']],
+  [10, ['host ', ' unreachable - admin prohibited']],
+  [11, ['net ', ' unreachable - tos prohibited']],
+  [12, ['host ', ' unreachable - tos prohibited']],
+  [13, ['host ', ' unreachable - admin prohibited filter']],
+  [14, ['host ', ' unreachable - host precedence violation']],
+  [15, ['host ', ' unreachable - precedence cutoff']],
+]);
 
 /** icmp6_type_values (print-icmp6.c). */
-export function icmp6TypeName(t: number): string | undefined {
-  switch (t) {
-    case 1:
-      return 'destination unreachable';
-    case 2:
-      return 'packet too big';
-    case 3:
-      return 'time exceeded in-transit';
-    case 4:
-      return 'parameter problem';
-    case 128:
-      return 'echo request';
-    case 129:
-      return 'echo reply';
-    case 130:
-      return 'multicast listener query';
-    case 131:
-      return 'multicast listener report';
-    case 132:
-      return 'multicast listener done';
-    case 133:
-      return 'router solicitation';
-    case 134:
-      return 'router advertisement';
-    case 135:
-      return 'neighbor solicitation';
-    case 136:
-      return 'neighbor advertisement';
-    case 137:
-      return 'redirect';
-    case 138:
-      return 'router renumbering';
-    case 139:
-      return 'who-are-you request';
-    case 140:
-      return 'who-are-you reply';
-    case 141:
-      return 'inverse neighbor solicitation';
-    case 142:
-      return 'inverse neighbor advertisement';
-    case 143:
-      return 'multicast listener report v2';
-    case 144:
-      return 'ha discovery request';
-    case 145:
-      return 'ha discovery reply';
-    case 146:
-      return 'mobile router solicitation';
-    case 147:
-      return 'mobile router advertisement';
-    case 155:
-      return 'RPL';
-    case 200:
-      return 'mtrace response';
-    case 201:
-      return 'mtrace message';
-    default:
-      return undefined;
-  }
-}
+const ICMP6_TYPES = indexed<string>([
+  [1, 'destination unreachable'],
+  [2, 'packet too big'],
+  [3, 'time exceeded in-transit'],
+  [4, 'parameter problem'],
+  [128, 'echo request'],
+  [129, 'echo reply'],
+  [130, 'multicast listener query'],
+  [131, 'multicast listener report'],
+  [132, 'multicast listener done'],
+  [133, 'router solicitation'],
+  [134, 'router advertisement'],
+  [135, 'neighbor solicitation'],
+  [136, 'neighbor advertisement'],
+  [137, 'redirect'],
+  [138, 'router renumbering'],
+  [139, 'who-are-you request'],
+  [140, 'who-are-you reply'],
+  [141, 'inverse neighbor solicitation'],
+  [142, 'inverse neighbor advertisement'],
+  [143, 'multicast listener report v2'],
+  [144, 'ha discovery request'],
+  [145, 'ha discovery reply'],
+  [146, 'mobile router solicitation'],
+  [147, 'mobile router advertisement'],
+  [155, 'RPL'],
+  [200, 'mtrace response'],
+  [201, 'mtrace message'],
+]);
 
 /** icmp6_dst_unreach_code_values (print-icmp6.c). */
-export function icmp6UnreachName(code: number): string | undefined {
-  switch (code) {
-    case 0:
-      return 'unreachable route';
-    case 1:
-      return ' unreachable prohibited';
-    case 2:
-      return 'beyond scope';
-    case 3:
-      return 'unreachable address';
-    case 4:
-      return 'unreachable port';
-    default:
-      return undefined;
-  }
-}
+const ICMP6_UNREACH = indexed<string>([
+  [0, 'unreachable route'],
+  [1, ' unreachable prohibited'],
+  [2, 'beyond scope'],
+  [3, 'unreachable address'],
+  [4, 'unreachable port'],
+]);
 
 /** sll_pkttype_values (print-sll.c). */
-export function sllPacketTypeName(t: number): string {
-  switch (t) {
-    case 0:
-      return 'In';
-    case 1:
-      return 'B';
-    case 2:
-      return 'M';
-    case 3:
-      return 'P';
-    case 4:
-      return 'Out';
-    default:
-      return '?';
-  }
-}
+const SLL_PACKET_TYPES = indexed<string>([
+  [0, 'In'],
+  [1, 'B'],
+  [2, 'M'],
+  [3, 'P'],
+  [4, 'Out'],
+]);
 
 /** tcp_option_values (print-tcp.c). */
-export function tcpOptionName(kind: number): string | undefined {
-  switch (kind) {
-    case 0:
-      return 'eol';
-    case 1:
-      return 'nop';
-    case 2:
-      return 'mss';
-    case 3:
-      return 'wscale';
-    case 4:
-      return 'sackOK';
-    case 5:
-      return 'sack';
-    case 6:
-      return 'echo';
-    case 7:
-      return 'echoreply';
-    case 8:
-      return 'TS';
-    case 11:
-      return 'cc';
-    case 12:
-      return 'ccnew';
-    case 13:
-      return 'ccecho';
-    case 19:
-      return 'md5';
-    case 20:
-      return 'scps';
-    case 28:
-      return 'uto';
-    case 29:
-      return 'tcp-ao';
-    case 30:
-      return 'mptcp';
-    case 34:
-      return 'tfo';
-    case 254:
-      return 'exp';
-    default:
-      return undefined;
-  }
-}
+const TCP_OPTIONS = indexed<string>([
+  [0, 'eol'],
+  [1, 'nop'],
+  [2, 'mss'],
+  [3, 'wscale'],
+  [4, 'sackOK'],
+  [5, 'sack'],
+  [6, 'echo'],
+  [7, 'echoreply'],
+  [8, 'TS'],
+  [11, 'cc'],
+  [12, 'ccnew'],
+  [13, 'ccecho'],
+  [19, 'md5'],
+  [20, 'scps'],
+  [28, 'uto'],
+  [29, 'tcp-ao'],
+  [30, 'mptcp'],
+  [34, 'tfo'],
+  [254, 'exp'],
+]);
+
+/** tcpdump's name of an EtherType, or undefined. */
+export const etherTypeName = (t: number): string | undefined => lookup(ETHERTYPES, t);
+export const arpHardwareName = (h: number): string | undefined => lookup(ARP_HARDWARE, h);
+export const arpOpName = (op: number): string | undefined => lookup(ARP_OPS, op);
+export const bsdAfName = (af: number): string | undefined => lookup(BSD_AFS, af);
+export const icmpTypeName = (t: number): string | undefined => lookup(ICMP_TYPES, t);
+/** Text around the address of an ICMP destination unreachable (codes 0, 1 and 5-15). */
+export const icmpUnreachText = (code: number): readonly [string, string] | undefined => lookup(ICMP_UNREACH, code);
+export const icmp6TypeName = (t: number): string | undefined => lookup(ICMP6_TYPES, t);
+export const icmp6UnreachName = (code: number): string | undefined => lookup(ICMP6_UNREACH, code);
+/** Packet type of a Linux cooked header: "?" for unknown values. */
+export const sllPacketTypeName = (t: number): string => lookup(SLL_PACKET_TYPES, t) ?? '?';
+export const tcpOptionName = (kind: number): string | undefined => lookup(TCP_OPTIONS, kind);

@@ -110,7 +110,24 @@ const PIM_TYPES = [
   'DF Election',
   'ECMP Redirect',
 ];
+/** ICMPv6 parameter problem codes 0-3 (print-icmp6.c), before the pointer. */
+const ICMP6_PARAM_PROBLEMS = [', erroneous - octet ', ', next header - octet ', ', option - octet ', ', incomplete header chain - octet '];
 const MPTCP_SUBTYPES = ['capable', 'join', 'dss', 'add-addr', 'rem-addr', 'prio', 'fail', 'fast-close', 'unknown'];
+
+/** Offset of the source address of the IPv4 (`ver` 4) or IPv6 header at `iph`. */
+function srcAddrOff(iph: number, ver: number): number {
+  return ver === 6 ? iph + 8 : iph + 12;
+}
+
+/** Offset of the destination address of the IPv4 or IPv6 header at `iph`. */
+function dstAddrOff(iph: number, ver: number): number {
+  return ver === 6 ? iph + 24 : iph + 16;
+}
+
+/** Protocols whose printers print the IP addresses themselves (with their ports). */
+function printsOwnAddrs(proto: number): boolean {
+  return proto === IPPROTO_TCP || proto === IPPROTO_UDP || proto === IPPROTO_SCTP || proto === IPPROTO_DCCP;
+}
 
 /** Nested IP-in-IP levels printed before giving up (tcpdump has no limit; fuzzed input does). */
 const MAX_DEPTH = 8;
@@ -281,6 +298,18 @@ export class TcpdumpLinePrinter implements PacketSink {
     this.jumped = true;
   }
 
+  /** trunc() for a caller that then returns `ret` (its "stopped" value). */
+  private truncRet<T>(proto: string, ret: T): T {
+    this.trunc(proto);
+    return ret;
+  }
+
+  /** truncJ() for a caller that then returns `ret`. */
+  private truncJRet<T>(proto: string, ret: T): T {
+    this.truncJ(proto);
+    return ret;
+  }
+
   /** tcpdump's ND_DEFAULTPRINT: hex and ASCII of the undecoded bytes, unless -q/-x/-X. */
   private defaultPrint(off: number, len: number): void {
     if (!this.suppressDefault && len > 0) this.hexAscii(off, len);
@@ -297,57 +326,43 @@ export class TcpdumpLinePrinter implements PacketSink {
     out.byte(58);
   }
 
-  /** hex_print(): "\n\t0x0000:  4500 0054 ..." lines of 16 bytes. */
-  private hexOnly(off: number, len: number): void {
+  /**
+   * One line of hex_print(): "\n\t0x0010:  4500 0054 ..." for the `n` (at most 16) bytes at
+   * `off`, the line's offset `oset`; returns the columns the byte groups took.
+   */
+  private hexLine(off: number, oset: number, n: number): number {
     const out = this.out;
     const d = this.d;
-    let oset = 0;
+    this.hexOffset(oset);
+    out.byte(32);
     let i = 0;
-    for (; i + 1 < len; i += 2) {
-      if (i % 16 === 0) {
-        this.hexOffset(oset);
-        oset += 16;
-        out.byte(32);
-      }
+    for (; i + 1 < n; i += 2) {
       out.byte(32);
       out.hex2(d[off + i]);
       out.hex2(d[off + i + 1]);
     }
-    if (i < len) {
-      if (i % 16 === 0) {
-        this.hexOffset(oset);
-        out.byte(32);
-      }
+    if (i < n) {
       out.byte(32);
       out.hex2(d[off + i]);
+      return (i >> 1) * 5 + 3;
     }
+    return (i >> 1) * 5;
+  }
+
+  /** hex_print(): lines of 16 bytes. */
+  private hexOnly(off: number, len: number): void {
+    for (let line = 0; line < len; line += 16) this.hexLine(off + line, line, len - line < 16 ? len - line : 16);
   }
 
   /** hex_and_ascii_print(): hex as above, padded to 40 columns, two spaces, the graphic bytes. */
   private hexAscii(off: number, len: number): void {
     const out = this.out;
-    const d = this.d;
     for (let line = 0; line < len; line += 16) {
       const n = len - line < 16 ? len - line : 16;
-      this.hexOffset(line);
-      out.byte(32);
-      let col = 0;
-      let i = 0;
-      for (; i + 1 < n; i += 2) {
-        out.byte(32);
-        out.hex2(d[off + line + i]);
-        out.hex2(d[off + line + i + 1]);
-        col += 5;
-      }
-      if (i < n) {
-        out.byte(32);
-        out.hex2(d[off + line + i]);
-        col += 3;
-      }
-      for (; col < 40; col++) out.byte(32);
+      for (let col = this.hexLine(off + line, line, n); col < 40; col++) out.byte(32);
       out.byte(32);
       out.byte(32);
-      out.graphic(d, off + line, n);
+      out.graphic(this.d, off + line, n);
     }
   }
 
@@ -368,6 +383,21 @@ export class TcpdumpLinePrinter implements PacketSink {
     }
   }
 
+  /**
+   * tok2str(): the name, else `unknown` and the value in decimal, with ")" if `paren` (the
+   * formats "unknown (%u)", "type-#%u" ...).
+   */
+  private tok(name: string | undefined, unknown: string, v: number, paren: boolean): void {
+    const out = this.out;
+    if (name !== undefined) {
+      out.ascii(name);
+      return;
+    }
+    out.ascii(unknown);
+    out.u32dec(v);
+    if (paren) out.byte(41);
+  }
+
   /** Dotted-quad IPv4 address (OutBuf.ipv4 with the table-driven decimal writer). */
   private ipv4(a: number): void {
     const out = this.out;
@@ -380,9 +410,16 @@ export class TcpdumpLinePrinter implements PacketSink {
     out.u32dec(a & 255);
   }
 
+  /** %04x */
   private hex4(v: number): void {
     this.out.hex2(v >> 8);
     this.out.hex2(v & 0xff);
+  }
+
+  /** %08x */
+  private hex8(v: number): void {
+    this.hex4(v >>> 16);
+    this.hex4(v & 0xffff);
   }
 
   private lengthColon(len: number): void {
@@ -391,13 +428,18 @@ export class TcpdumpLinePrinter implements PacketSink {
     this.out.ascii(': ');
   }
 
-  /** "src > dst, " of an Ethernet header. */
-  private etherAddrs(off: number): void {
+  /** "src > dst" of the Ethernet header at `off`. */
+  private macAddrs(off: number): void {
     const out = this.out;
     out.mac(this.d, off + 6);
     out.ascii(' > ');
     out.mac(this.d, off);
-    out.ascii(', ');
+  }
+
+  /** "src > dst, " of an Ethernet header. */
+  private etherAddrs(off: number): void {
+    this.macAddrs(off);
+    this.out.ascii(', ');
   }
 
   // ---------------------------------------------------------------- link layers
@@ -407,14 +449,8 @@ export class TcpdumpLinePrinter implements PacketSink {
     const out = this.out;
     const d = this.d;
     let caplen = end - off;
-    if (caplen < 14) {
-      this.trunc('ether');
-      return caplen;
-    }
-    if (length < 14) {
-      this.trunc('ether');
-      return length;
-    }
+    if (caplen < 14) return this.truncRet('ether', caplen);
+    if (length < 14) return this.truncRet('ether', length);
     const origLength = length;
     if (this.eflag) this.etherAddrs(off);
     let p = off + 12;
@@ -432,10 +468,7 @@ export class TcpdumpLinePrinter implements PacketSink {
         printedLength = true;
       }
       const secLen = d[p] & 0x20 ? 14 : 6;
-      if (caplen < secLen || length < secLen) {
-        this.trunc('macsec');
-        return end - off;
-      }
+      if (caplen < secLen || length < secLen) return this.truncRet('macsec', end - off);
       const tci = d[p];
       const sl = d[p + 1];
       if (tci & 0x80 || (sl & 0xc0) !== 0 || sl > 48) {
@@ -455,9 +488,7 @@ export class TcpdumpLinePrinter implements PacketSink {
       if ((tci & 0x0c) !== 0) {
         // encrypted (or changed) payload
         if (!this.eflag) {
-          out.mac(d, off + 6);
-          out.ascii(' > ');
-          out.mac(d, off);
+          this.macAddrs(off);
           out.ascii(' 802.1AE MACsec, ');
           this.sectag(tag);
           out.ascii(', ');
@@ -465,24 +496,15 @@ export class TcpdumpLinePrinter implements PacketSink {
         this.defaultPrint(p, caplen);
         return hdrlen;
       }
-      if (length < 16 || caplen < 16) {
-        this.trunc('macsec');
-        return end - off;
-      }
+      if (length < 16 || caplen < 16) return this.truncRet('macsec', end - off);
       length -= 16;
       caplen -= 16;
       if (sl !== 0) {
-        if (sl > length) {
-          this.trunc('macsec');
-          return end - off;
-        }
+        if (sl > length) return this.truncRet('macsec', end - off);
         length = sl;
         if (caplen > sl) caplen = sl;
       }
-      if (caplen < 2) {
-        this.trunc('macsec');
-        return end - off;
-      }
+      if (caplen < 2) return this.truncRet('macsec', end - off);
       type = u16(d, p);
       p += 2;
       length -= 2;
@@ -490,23 +512,14 @@ export class TcpdumpLinePrinter implements PacketSink {
       hdrlen += 2;
     }
     while (type === 0x8100 || type === 0x9100 || type === 0x9200 || type === 0x88a8) {
-      if (caplen < 4 || length < 4) {
-        this.trunc('vlan');
-        return hdrlen + (caplen < 4 ? caplen : length);
-      }
+      if (caplen < 4 || length < 4) return this.truncRet('vlan', hdrlen + (caplen < 4 ? caplen : length));
       if (this.eflag) {
-        const tag = u16(d, p);
         this.etherTypePrint(type);
         if (!printedLength) {
           this.lengthColon(origLength);
           printedLength = true;
         } else out.ascii(', ');
-        out.ascii('vlan ');
-        out.u32dec(tag & 0xfff);
-        out.ascii(', p ');
-        out.u32dec(tag >> 13);
-        if (tag & 0x1000) out.ascii(', DEI');
-        out.ascii(', ');
+        this.vlanTag(u16(d, p));
       }
       type = u16(d, p + 2);
       p += 4;
@@ -669,6 +682,17 @@ export class TcpdumpLinePrinter implements PacketSink {
     out.byte(93);
   }
 
+  /** An 802.1Q tag's TCI: "vlan ID, p PRIORITY[, DEI], ". */
+  private vlanTag(tci: number): void {
+    const out = this.out;
+    out.ascii('vlan ');
+    out.u32dec(tci & 0xfff);
+    out.ascii(', p ');
+    out.u32dec(tci >> 13);
+    if (tci & 0x1000) out.ascii(', DEI');
+    out.ascii(', ');
+  }
+
   /** print_sectag() of print-macsec.c. */
   private sectag(p: number): void {
     const out = this.out;
@@ -718,10 +742,7 @@ export class TcpdumpLinePrinter implements PacketSink {
     const out = this.out;
     const d = this.d;
     let caplen = end - off;
-    if (caplen < 16) {
-      this.trunc('sll');
-      return caplen;
-    }
+    if (caplen < 16) return this.truncRet('sll', caplen);
     if (this.eflag) this.sllHeader(off, length, false);
     length -= 16;
     caplen -= 16;
@@ -735,19 +756,8 @@ export class TcpdumpLinePrinter implements PacketSink {
         return hdrlen;
       }
       if (type === 0x8100) {
-        if (caplen < 4 || length < 4) {
-          this.trunc('vlan');
-          return hdrlen + (caplen < 4 ? caplen : length);
-        }
-        if (this.eflag) {
-          const tag = u16(d, p);
-          out.ascii('vlan ');
-          out.u32dec(tag & 0xfff);
-          out.ascii(', p ');
-          out.u32dec(tag >> 13);
-          if (tag & 0x1000) out.ascii(', DEI');
-          out.ascii(', ');
-        }
+        if (caplen < 4 || length < 4) return this.truncRet('vlan', hdrlen + (caplen < 4 ? caplen : length));
+        if (this.eflag) this.vlanTag(u16(d, p));
         type = u16(d, p + 2);
         if (type <= MAX_ETHERNET_LENGTH_VAL) type = 4; // LINUX_SLL_P_802_2
         if (!this.qflag) {
@@ -803,13 +813,7 @@ export class TcpdumpLinePrinter implements PacketSink {
         this.hex4(type);
         out.byte(41);
       }
-    } else {
-      out.ascii('ethertype ');
-      out.ascii(etherTypeName(type) ?? 'Unknown');
-      out.ascii(' (0x');
-      this.hex4(type);
-      out.byte(41);
-    }
+    } else this.etherTypePrint(type); // (not -q here: the long form)
     this.lengthColon(length);
   }
 
@@ -818,10 +822,7 @@ export class TcpdumpLinePrinter implements PacketSink {
     const out = this.out;
     const d = this.d;
     let caplen = end - off;
-    if (caplen < 20) {
-      this.trunc('sll2');
-      return caplen;
-    }
+    if (caplen < 20) return this.truncRet('sll2', caplen);
     if (this.ifNames === null) this.ifNames = hostInterfaceNames();
     const name = this.ifNames.get(u32(d, off + 4)) ?? '?';
     out.ascii(name);
@@ -850,10 +851,7 @@ export class TcpdumpLinePrinter implements PacketSink {
   private nullLink(off: number, length: number, end: number): number {
     const d = this.d;
     const caplen = end - off;
-    if (caplen < 4) {
-      this.trunc('null');
-      return caplen;
-    }
+    if (caplen < 4) return this.truncRet('null', caplen);
     let family = (d[off] | (d[off + 1] << 8) | (d[off + 2] << 16) | (d[off + 3] << 24)) >>> 0;
     if ((family & 0xffff0000) !== 0) family = u32(d, off);
     if (this.eflag) this.nullHeader(family, length);
@@ -884,26 +882,28 @@ export class TcpdumpLinePrinter implements PacketSink {
       out.ascii(' (');
       out.u32dec(family);
       out.byte(41);
-    } else if (name !== undefined) out.ascii(name);
-    else {
-      out.ascii('Unknown AF ');
-      out.u32dec(family);
-    }
+    } else this.tok(name, 'Unknown AF ', family, false);
     this.lengthColon(length);
+  }
+
+  /**
+   * "truncated-ip N": the link layer left N bytes, less than an IP header; with `missing`,
+   * "truncated-ip - N bytes missing!": the header claims N bytes more than the link layer left.
+   */
+  private truncatedIp(proto: string, n: number, missing = false): void {
+    const out = this.out;
+    out.ascii('truncated-');
+    out.ascii(proto);
+    out.ascii(missing ? ' - ' : ' ');
+    out.u32dec(n);
+    if (missing) out.ascii(' bytes missing!');
   }
 
   /** ipN_print(): IPv4 or IPv6 by the version nibble. */
   private ipN(off: number, length: number, end: number): void {
     const out = this.out;
-    if (length < 1) {
-      out.ascii('truncated-ip ');
-      out.u32dec(length);
-      return;
-    }
-    if (end - off < 1) {
-      this.truncJ('ipn');
-      return;
-    }
+    if (length < 1) return this.truncatedIp('ip', length);
+    if (end - off < 1) return this.truncJ('ipn');
     const v = this.d[off] & 0xf0;
     if (v === 0x40) this.ip4(off, length, end);
     else if (v === 0x60) this.ip6(off, length, end);
@@ -919,10 +919,7 @@ export class TcpdumpLinePrinter implements PacketSink {
   private arp(off: number, length: number, end: number): void {
     const out = this.out;
     const d = this.d;
-    if (end - off < 8) {
-      this.truncJ('arp');
-      return;
-    }
+    if (end - off < 8) return this.truncJ('arp');
     const hrd = u16(d, off);
     const pro = u16(d, off + 2);
     const hln = d[off + 4];
@@ -938,20 +935,11 @@ export class TcpdumpLinePrinter implements PacketSink {
     const spa = sha + hln;
     const tha = spa + pln;
     const tpa = tha + hln;
-    if (end - tpa < pln) {
-      this.truncJ('arp');
-      return;
-    }
+    if (end - tpa < pln) return this.truncJ('arp');
     if (!this.eflag) out.ascii('ARP, ');
     const ipLike = pro === ETHERTYPE_IPV4 || pro === ETHERTYPE_TRAIL;
     if (!ipLike || pln !== 4 || hln === 0) {
-      const hn = arpHardwareName(hrd);
-      if (hn !== undefined) out.ascii(hn);
-      else {
-        out.ascii('Unknown Hardware (');
-        out.u32dec(hrd);
-        out.byte(41);
-      }
+      this.tok(arpHardwareName(hrd), 'Unknown Hardware (', hrd, true);
       out.ascii(' (len ');
       out.u32dec(hln);
       out.ascii('), ');
@@ -968,13 +956,7 @@ export class TcpdumpLinePrinter implements PacketSink {
       out.u32dec(length);
       return;
     }
-    const on = arpOpName(op);
-    if (on !== undefined) out.ascii(on);
-    else {
-      out.ascii('Unknown (');
-      out.u32dec(op);
-      out.byte(41);
-    }
+    this.tok(arpOpName(op), 'Unknown (', op, true);
     out.byte(32);
     switch (op) {
       case 1: {
@@ -1037,47 +1019,50 @@ export class TcpdumpLinePrinter implements PacketSink {
 
   // ---------------------------------------------------------------- IP
 
-  private addrs4(ip: number, withPorts: boolean, sport: number, dport: number): void {
+  /** An IPv4 or IPv6 address at `off`. */
+  private ipAddr(off: number, ver: number): void {
+    if (ver === 6) this.out.ipv6(this.d, off);
+    else this.ipv4(u32(this.d, off));
+  }
+
+  /** "src > dst" of the IP header at `iph`, with ".port" after each unless `sport` < 0, then ": ". */
+  private addrs(iph: number, ver: number, sport: number, dport: number): void {
     const out = this.out;
-    const d = this.d;
-    this.ipv4(u32(d, ip + 12));
-    if (withPorts) {
+    this.ipAddr(srcAddrOff(iph, ver), ver);
+    if (sport >= 0) {
       out.byte(46);
       out.u32dec(sport);
     }
     out.ascii(' > ');
-    this.ipv4(u32(d, ip + 16));
-    if (withPorts) {
+    this.ipAddr(dstAddrOff(iph, ver), ver);
+    if (sport >= 0) {
       out.byte(46);
       out.u32dec(dport);
     }
     out.ascii(': ');
   }
 
-  private addrs6(ip: number, withPorts: boolean, sport: number, dport: number): void {
+  /**
+   * udpipaddr_print() / tcp_print(): the addresses and ports when the IP header's protocol is
+   * `proto` itself, the ports alone when it was reached through extension headers (nothing then
+   * when `sport` < 0).
+   */
+  private portAddrs(iph: number, ver: number, proto: number, sport: number, dport: number): void {
     const out = this.out;
-    out.ipv6(this.d, ip + 8);
-    if (withPorts) {
-      out.byte(46);
+    if (this.d[ver === 6 ? iph + 6 : iph + 9] === proto) this.addrs(iph, ver, sport, dport);
+    else if (sport >= 0) {
       out.u32dec(sport);
-    }
-    out.ascii(' > ');
-    out.ipv6(this.d, ip + 24);
-    if (withPorts) {
-      out.byte(46);
+      out.ascii(' > ');
       out.u32dec(dport);
+      out.ascii(': ');
     }
-    out.ascii(': ');
   }
 
   /** ip_print(): `length` is what the link layer left, `end` the captured end. */
   private ip4(off: number, length: number, end: number): void {
     const out = this.out;
     const d = this.d;
-    if (end - off < 1) {
-      this.truncJ('ip');
-      return;
-    }
+    if (end - off < 1) return this.truncJ('ip');
     const v = d[off] >> 4;
     if (v !== 4) {
       if (v === 6) out.ascii('IP6, wrong link-layer encapsulation');
@@ -1089,15 +1074,8 @@ export class TcpdumpLinePrinter implements PacketSink {
       return;
     }
     if (!this.eflag) out.ascii('IP ');
-    if (end - off < 20) {
-      this.trunc('ip');
-      return;
-    }
-    if (length < 20) {
-      out.ascii('truncated-ip ');
-      out.u32dec(length);
-      return;
-    }
+    if (end - off < 20) return this.trunc('ip');
+    if (length < 20) return this.truncatedIp('ip', length);
     const hlen = (d[off] & 15) * 4;
     if (hlen < 20) {
       out.ascii('bad-hlen ');
@@ -1106,9 +1084,8 @@ export class TcpdumpLinePrinter implements PacketSink {
     }
     let len = u16(d, off + 2);
     if (length < len) {
-      out.ascii('truncated-ip - ');
-      out.u32dec(len - length);
-      out.ascii(' bytes missing! ');
+      this.truncatedIp('ip', len - length, true);
+      out.byte(32);
     }
     if (len < hlen) {
       out.ascii('bad-len ');
@@ -1120,9 +1097,7 @@ export class TcpdumpLinePrinter implements PacketSink {
     const fragOff = u16(d, off + 6);
     const proto = d[off + 9];
     if ((fragOff & 0x1fff) === 0) {
-      if (proto !== IPPROTO_TCP && proto !== IPPROTO_UDP && proto !== IPPROTO_SCTP && proto !== IPPROTO_DCCP) {
-        this.addrs4(off, false, 0, 0);
-      }
+      if (!printsOwnAddrs(proto)) this.addrs(off, 4, -1, -1);
       if (end - off < hlen) {
         out.ascii(' [remaining caplen(');
         out.u32dec(end - off);
@@ -1134,10 +1109,8 @@ export class TcpdumpLinePrinter implements PacketSink {
       }
       this.demux(off + hlen, len, 4, fragOff & 0x2000 ? 1 : 0, proto, off, end);
     } else {
-      this.ipv4(u32(d, off + 12));
-      out.ascii(' > ');
-      this.ipv4(u32(d, off + 16));
-      out.ascii(': ip-proto-');
+      this.addrs(off, 4, -1, -1);
+      out.ascii('ip-proto-');
       out.u32dec(proto);
     }
   }
@@ -1162,16 +1135,11 @@ export class TcpdumpLinePrinter implements PacketSink {
         else out.ascii('[ICMP6 requires IPv6] (invalid)');
         return;
       case IPPROTO_IPV4:
-        if (this.depth < MAX_DEPTH) {
-          this.depth++;
-          this.ip4(bp, length, end);
-          return;
-        }
-        break;
       case IPPROTO_IPV6:
         if (this.depth < MAX_DEPTH) {
           this.depth++;
-          this.ip6(bp, length, end);
+          if (nh === IPPROTO_IPV4) this.ip4(bp, length, end);
+          else this.ip6(bp, length, end);
           return;
         }
         break;
@@ -1179,18 +1147,11 @@ export class TcpdumpLinePrinter implements PacketSink {
         out.ascii('no next header');
         return;
       case 50: // ESP (print-esp.c, without decryption secrets)
-        if (end - bp < 8) {
-          if (end - bp >= 4) {
-            out.ascii('ESP(spi=0x');
-            this.hex4(u16(d, bp));
-            this.hex4(u16(d, bp + 2));
-          }
-          this.truncJ('esp');
-          return;
+        if (end - bp >= 4) {
+          out.ascii('ESP(spi=0x');
+          this.hex8(u32(d, bp));
         }
-        out.ascii('ESP(spi=0x');
-        this.hex4(u16(d, bp));
-        this.hex4(u16(d, bp + 2));
+        if (end - bp < 8) return this.truncJ('esp');
         out.ascii(',seq=0x');
         out.hex(u32(d, bp + 4));
         out.ascii('), length ');
@@ -1198,10 +1159,7 @@ export class TcpdumpLinePrinter implements PacketSink {
         return;
       case 103: {
         // PIM (print-pim.c, without -v): version 2 prints its message type only
-        if (end - bp < 1) {
-          this.truncJ('pim');
-          return;
-        }
+        if (end - bp < 1) return this.truncJ('pim');
         const v = d[bp] >> 4;
         if (v === 2) {
           out.ascii('PIMv2, ');
@@ -1260,26 +1218,16 @@ export class TcpdumpLinePrinter implements PacketSink {
         if (end - bp < 20 || d[bp] !== 2) break;
         const op = d[bp + 1];
         out.ascii('EIGRP ');
-        const name = EIGRP_OPCODES[op];
-        if (name !== undefined) out.ascii(name);
-        else {
-          out.ascii('unknown (');
-          out.u32dec(op);
-          out.byte(41);
-        }
+        this.tok(EIGRP_OPCODES[op], 'unknown (', op, true);
         out.ascii(', length: ');
         out.u32dec(length);
         return;
       }
       case IPPROTO_DCCP:
-        if (this.qflag && this.dccpQuick(bp, length, iph, ver, end)) return;
-        if (ver === 4) this.addrs4(iph, false, 0, 0);
-        else this.addrs6(iph, false, 0, 0);
-        break;
       case IPPROTO_SCTP:
-        // Their printers (not in portscope) print the addresses themselves.
-        if (ver === 4) this.addrs4(iph, false, 0, 0);
-        else this.addrs6(iph, false, 0, 0);
+        // Their printers (not in portscope but DCCP's -q line) print the addresses themselves.
+        if (nh === IPPROTO_DCCP && this.qflag && this.dccpQuick(bp, length, iph, ver, end)) return;
+        this.addrs(iph, ver, -1, -1);
         break;
       default:
         break;
@@ -1300,8 +1248,7 @@ export class TcpdumpLinePrinter implements PacketSink {
     const sport = u16(d, bp);
     const dport = u16(d, bp + 2);
     const hlen = d[bp + 4] * 4;
-    if (ver === 4) this.addrs4(iph, true, sport, dport);
-    else this.addrs6(iph, true, sport, dport);
+    this.addrs(iph, ver, sport, dport);
     out.ascii('DCCP ');
     out.u32dec((len - hlen) >>> 0);
     if (hlen > len) this.badHdrLong(hlen, len);
@@ -1326,28 +1273,25 @@ export class TcpdumpLinePrinter implements PacketSink {
     out.ascii('GREv0');
     let p = bp + 2;
     let len = length - 2;
-    if (end - p < 2 || len < 2) return this.greTrunc();
+    if (end - p < 2 || len < 2) return this.truncRet('gre', true);
     const prot = u16(d, p);
     p += 2;
     len -= 2;
-    if (flags & 0x8000) {
-      if (end - p < 4 || len < 4) return this.greTrunc();
-      out.ascii(', off 0x');
-      out.hex(u16(d, p + 2));
-      p += 4;
-      len -= 4;
-    }
-    if (flags & 0x2000) {
-      if (end - p < 4 || len < 4) return this.greTrunc();
-      out.ascii(', key=0x');
-      out.hex(u32(d, p));
-      p += 4;
-      len -= 4;
-    }
-    if (flags & 0x1000) {
-      if (end - p < 4 || len < 4) return this.greTrunc();
-      out.ascii(', seq ');
-      out.u32dec(u32(d, p));
+    // the optional 4-byte fields in order: checksum and offset (C), key (K), sequence number (S)
+    for (let bit = 0x8000; bit >= 0x1000; bit >>= 1) {
+      if ((flags & bit) === 0) continue; // (R was refused above)
+      if (end - p < 4 || len < 4) return this.truncRet('gre', true);
+      const v = u32(d, p);
+      if (bit === 0x8000) {
+        out.ascii(', off 0x');
+        out.hex(v & 0xffff);
+      } else if (bit === 0x2000) {
+        out.ascii(', key=0x');
+        out.hex(v);
+      } else {
+        out.ascii(', seq ');
+        out.u32dec(v);
+      }
       p += 4;
       len -= 4;
     }
@@ -1373,24 +1317,12 @@ export class TcpdumpLinePrinter implements PacketSink {
     return true;
   }
 
-  private greTrunc(): boolean {
-    this.trunc('gre');
-    return true;
-  }
-
   /** ip6_print(). */
   private ip6(off: number, length: number, end: number): void {
     const out = this.out;
     const d = this.d;
-    if (end - off < 40) {
-      this.trunc('ip6');
-      return;
-    }
-    if (length < 40) {
-      out.ascii('truncated-ip6 ');
-      out.u32dec(length);
-      return;
-    }
+    if (end - off < 40) return this.trunc('ip6');
+    if (length < 40) return this.truncatedIp('ip6', length);
     if (!this.eflag) out.ascii('IP6 ');
     const v = d[off] >> 4;
     if (v !== 6) {
@@ -1403,11 +1335,7 @@ export class TcpdumpLinePrinter implements PacketSink {
     let len: number;
     if (payloadLen !== 0) {
       len = payloadLen + 40;
-      if (length < len) {
-        out.ascii('truncated-ip6 - ');
-        out.u32dec(len - length);
-        out.ascii(' bytes missing!');
-      }
+      if (length < len) this.truncatedIp('ip6', len - length, true);
     } else len = length + 40;
     if (off + len < end) end = off + len;
     let nh = d[off + 6];
@@ -1420,16 +1348,11 @@ export class TcpdumpLinePrinter implements PacketSink {
     let jumbo = -1;
     let fragmented = 0;
     while (cp < end && advance > 0) {
-      if (len < advance) {
-        this.trunc('ip6');
-        return;
-      }
+      if (len < advance) return this.trunc('ip6');
       cp += advance;
       len -= advance;
       total += advance;
-      if (cp === off + 40 && nh !== IPPROTO_TCP && nh !== IPPROTO_UDP && nh !== IPPROTO_DCCP && nh !== IPPROTO_SCTP) {
-        this.addrs6(off, false, 0, 0);
-      }
+      if (cp === off + 40 && !printsOwnAddrs(nh)) this.addrs(off, 6, -1, -1);
       switch (nh) {
         case IPPROTO_HOPOPTS: {
           if (foundHbh) {
@@ -1463,10 +1386,7 @@ export class TcpdumpLinePrinter implements PacketSink {
           nh = d[cp];
           break;
         case IPPROTO_FRAGMENT: {
-          if (end - cp < 4) {
-            this.truncJ('frag6');
-            return;
-          }
+          if (end - cp < 4) return this.truncJ('frag6');
           const fo = u16(d, cp + 2) & 0xfff8;
           out.ascii('frag (');
           out.u32dec(fo);
@@ -1495,22 +1415,12 @@ export class TcpdumpLinePrinter implements PacketSink {
         default: {
           if (jumbo >= 0) {
             len = jumbo + 40;
-            if (len < total) {
-              this.trunc('ip6');
-              return;
-            }
-            if (length < len) {
-              out.ascii('truncated-ip6 - ');
-              out.u32dec(len - length);
-              out.ascii(' bytes missing!');
-            }
+            if (len < total) return this.trunc('ip6');
+            if (length < len) this.truncatedIp('ip6', len - length, true);
             end = Math.min(end, off + len);
             len -= total;
           } else if (payloadLen === 0) {
-            if (foundExt) {
-              this.trunc('ip6');
-              return;
-            }
+            if (foundExt) return this.trunc('ip6');
             len = 0;
             end = Math.min(end, off + 40);
           }
@@ -1534,15 +1444,9 @@ export class TcpdumpLinePrinter implements PacketSink {
   private ip6Options(cp: number, end: number, label: string, proto: string, jumboAllowed: boolean): number {
     const d = this.d;
     this.jumboLen = -1;
-    if (end - cp < 2) {
-      this.trunc(proto);
-      return -1;
-    }
+    if (end - cp < 2) return this.truncRet(proto, -1);
     const hlen = (d[cp + 1] + 1) * 8;
-    if (end - cp < hlen) {
-      this.trunc(proto);
-      return -1;
-    }
+    if (end - cp < hlen) return this.truncRet(proto, -1);
     this.out.ascii(label);
     const o = cp + 2;
     const len = hlen - 2;
@@ -1554,11 +1458,11 @@ export class TcpdumpLinePrinter implements PacketSink {
         optlen = 1;
         continue;
       }
-      if (i + 1 >= len) return this.optionsTrunc(proto);
+      if (i + 1 >= len) return this.truncRet(proto, -1);
       optlen = d[o + i + 1] + 2;
-      if (i + optlen > len) return this.optionsTrunc(proto);
+      if (i + optlen > len) return this.truncRet(proto, -1);
       if (t === 0xc2) {
-        if (len < 6 || optlen !== 6) return this.optionsTrunc(proto);
+        if (len < 6 || optlen !== 6) return this.truncRet(proto, -1);
         const j = u32(d, o + i + 2);
         if (!seen && jumboAllowed && j >= 65536) this.jumboLen = j;
         seen = true;
@@ -1567,30 +1471,25 @@ export class TcpdumpLinePrinter implements PacketSink {
     return hlen;
   }
 
-  private optionsTrunc(proto: string): number {
-    this.trunc(proto);
-    return -1;
-  }
-
   /** rt6_print() without -v. */
   private rt6(cp: number, end: number): number {
     const out = this.out;
     const d = this.d;
     out.ascii('RT6');
-    if (end - cp < 2) return this.rt6Trunc();
+    if (end - cp < 2) return this.truncJRet('rt6', -1);
     const len = d[cp + 1];
     out.ascii(' (len=');
     out.u32dec(len);
-    if (end - cp < 3) return this.rt6Trunc();
+    if (end - cp < 3) return this.truncJRet('rt6', -1);
     const type = d[cp + 2];
     out.ascii(', type=');
     out.u32dec(type);
     if (type === 0) out.ascii(' [Deprecated]');
-    if (end - cp < 4) return this.rt6Trunc();
+    if (end - cp < 4) return this.truncJRet('rt6', -1);
     out.ascii(', segleft=');
     out.u32dec(d[cp + 3]);
     if (type === 0 || type === 2) {
-      if (end - cp < 8) return this.rt6Trunc();
+      if (end - cp < 8) return this.truncJRet('rt6', -1);
       const rsv = u32(d, cp + 4);
       if (rsv !== 0) {
         out.ascii(', rsv=0x');
@@ -1602,20 +1501,10 @@ export class TcpdumpLinePrinter implements PacketSink {
         out.ascii('] (invalid)');
         return -1;
       }
-      let p = cp + 8;
-      for (let i = 0; i < len >> 1; i++) {
-        if (end - p < 16) return this.rt6Trunc();
-        out.ascii(', [');
-        out.u32dec(i);
-        out.byte(93);
-        out.ipv6(d, p);
-        p += 16;
-      }
-      out.ascii(') ');
-      return (len + 1) * 8;
+      return this.rt6Addrs(cp, end, len >> 1);
     }
     if (type === 4) {
-      if (end - cp < 8) return this.rt6Trunc();
+      if (end - cp < 8) return this.truncJRet('rt6', -1);
       const last = d[cp + 4];
       out.ascii(', last-entry=');
       out.u32dec(last);
@@ -1625,25 +1514,26 @@ export class TcpdumpLinePrinter implements PacketSink {
       }
       out.ascii(', tag=');
       out.hex(u16(d, cp + 6));
-      let p = cp + 8;
-      for (let i = 0; i <= last; i++) {
-        if (end - p < 16) return this.rt6Trunc();
-        out.ascii(', [');
-        out.u32dec(i);
-        out.byte(93);
-        out.ipv6(d, p);
-        p += 16;
-      }
-      out.ascii(') ');
-      return (len + 1) * 8;
+      return this.rt6Addrs(cp, end, last + 1);
     }
     out.ascii(' (unknown type) (invalid)');
     return -1;
   }
 
-  private rt6Trunc(): number {
-    this.truncJ('rt6');
-    return -1;
+  /** The `n` addresses after the 8 fixed bytes of the routing header at `cp`; returns its length. */
+  private rt6Addrs(cp: number, end: number, n: number): number {
+    const out = this.out;
+    let p = cp + 8;
+    for (let i = 0; i < n; i++) {
+      if (end - p < 16) return this.truncJRet('rt6', -1);
+      out.ascii(', [');
+      out.u32dec(i);
+      out.byte(93);
+      out.ipv6(this.d, p);
+      p += 16;
+    }
+    out.ascii(') ');
+    return (this.d[cp + 1] + 1) * 8;
   }
 
   // ---------------------------------------------------------------- transport
@@ -1654,31 +1544,17 @@ export class TcpdumpLinePrinter implements PacketSink {
     const d = this.d;
     if (end - bp < 4) {
       // no destination port: addresses only, then the truncation mark
-      if (ver === 6) out.ipv6(d, iph + 8);
-      else this.ipv4(u32(d, iph + 12));
+      this.ipAddr(srcAddrOff(iph, ver), ver);
       out.ascii(' > ');
-      if (ver === 6) out.ipv6(d, iph + 24);
-      else this.ipv4(u32(d, iph + 16));
+      this.ipAddr(dstAddrOff(iph, ver), ver);
       out.byte(58);
       this.trunc('tcp');
       return;
     }
     const sport = u16(d, bp);
     const dport = u16(d, bp + 2);
-    const direct = ver === 6 ? d[iph + 6] === IPPROTO_TCP : d[iph + 9] === IPPROTO_TCP;
-    if (direct) {
-      if (ver === 6) this.addrs6(iph, true, sport, dport);
-      else this.addrs4(iph, true, sport, dport);
-    } else {
-      out.u32dec(sport);
-      out.ascii(' > ');
-      out.u32dec(dport);
-      out.ascii(': ');
-    }
-    if (end - bp < 20) {
-      this.trunc('tcp');
-      return;
-    }
+    this.portAddrs(iph, ver, IPPROTO_TCP, sport, dport);
+    if (end - bp < 20) return this.trunc('tcp');
     let hlen = (d[bp + 12] >> 4) * 4;
     if (hlen < 20) {
       out.ascii(' tcp ');
@@ -1711,13 +1587,11 @@ export class TcpdumpLinePrinter implements PacketSink {
       if (sport > dport) rev = true;
       else if (sport === dport) rev = this.addrGreater(iph, ver);
       const ports = rev ? ((dport << 16) | sport) >>> 0 : ((sport << 16) | dport) >>> 0;
-      const srcOff = ver === 6 ? iph + 8 : iph + 12;
-      const dstOff = ver === 6 ? iph + 24 : iph + 16;
-      if (ver === 6) {
-        if (rev) t.setKey6(d, dstOff, srcOff, ports);
-        else t.setKey6(d, srcOff, dstOff, ports);
-      } else if (rev) t.setKey4(u32(d, dstOff), u32(d, srcOff), ports);
-      else t.setKey4(u32(d, srcOff), u32(d, dstOff), ports);
+      // the connection's key in the direction of its lower port (or address)
+      const a = rev ? dstAddrOff(iph, ver) : srcAddrOff(iph, ver);
+      const b = rev ? srcAddrOff(iph, ver) : dstAddrOff(iph, ver);
+      if (ver === 6) t.setKey6(d, a, b, ports);
+      else t.setKey4(u32(d, a), u32(d, b), ports);
       const found = t.lookup();
       if (!found || flags & TH_SYN) {
         if (rev) t.store((ack - 1) >>> 0, seq);
@@ -1772,8 +1646,8 @@ export class TcpdumpLinePrinter implements PacketSink {
   /** memcmp(ip_src, ip_dst) > 0 */
   private addrGreater(iph: number, ver: number): boolean {
     const d = this.d;
-    const a = ver === 6 ? iph + 8 : iph + 12;
-    const b = ver === 6 ? iph + 24 : iph + 16;
+    const a = srcAddrOff(iph, ver);
+    const b = dstAddrOff(iph, ver);
     const n = ver === 6 ? 16 : 4;
     for (let i = 0; i < n; i++) {
       if (d[a + i] !== d[b + i]) return d[a + i] > d[b + i];
@@ -1792,36 +1666,29 @@ export class TcpdumpLinePrinter implements PacketSink {
     let first = true;
     while (hlen > 0) {
       if (!first) out.byte(44);
-      if (cp >= end) return this.optTruncGet();
+      if (cp >= end) return this.truncJRet('tcp', false);
       const opt = d[cp++];
       let len: number;
       if (opt === 0 || opt === 1) len = 1;
       else {
-        if (cp >= end) return this.optTruncGet();
+        if (cp >= end) return this.truncJRet('tcp', false);
         len = d[cp++];
         if (len < 2 || len > hlen) return this.badOpt(first);
         hlen--;
       }
       hlen--;
       let datalen = 0;
-      const name = tcpOptionName(opt);
-      if (name !== undefined) out.ascii(name);
-      else {
-        out.ascii('unknown-');
-        out.u32dec(opt);
-      }
+      this.tok(tcpOptionName(opt), 'unknown-', opt, false);
       switch (opt) {
         case 2: // mss
           datalen = 2;
-          if (datalen > hlen) return this.badOpt(first);
-          if (end - cp < 2) return this.optTrunc(first);
+          if (this.lenCheck(datalen, hlen, end - cp, first)) return false;
           out.byte(32);
           out.u32dec(u16(d, cp));
           break;
         case 3: // wscale
           datalen = 1;
-          if (datalen > hlen) return this.badOpt(first);
-          if (end - cp < 1) return this.optTrunc(first);
+          if (this.lenCheck(datalen, hlen, end - cp, first)) return false;
           out.byte(32);
           out.u32dec(d[cp]);
           break;
@@ -1833,11 +1700,9 @@ export class TcpdumpLinePrinter implements PacketSink {
             out.u32dec(datalen / 8);
             out.byte(32);
             for (let i = 0; i < datalen; i += 8) {
-              if (i + 4 > hlen) return this.badOpt(first);
-              if (end - cp < i + 4) return this.optTrunc(first);
+              if (this.lenCheck(i + 4, hlen, end - cp, first)) return false;
               let s = u32(d, cp + i);
-              if (i + 8 > hlen) return this.badOpt(first);
-              if (end - cp < i + 8) return this.optTrunc(first);
+              if (this.lenCheck(i + 8, hlen, end - cp, first)) return false;
               let e = u32(d, cp + i + 4);
               if (rev) {
                 s = (s - thseq) >>> 0;
@@ -1860,15 +1725,13 @@ export class TcpdumpLinePrinter implements PacketSink {
         case 12:
         case 13:
           datalen = 4;
-          if (datalen > hlen) return this.badOpt(first);
-          if (end - cp < 4) return this.optTrunc(first);
+          if (this.lenCheck(datalen, hlen, end - cp, first)) return false;
           out.byte(32);
           out.u32dec(u32(d, cp));
           break;
         case 8: // timestamps
           datalen = 8;
-          if (datalen > hlen) return this.badOpt(first);
-          if (end - cp < 8) return this.optTrunc(first);
+          if (this.lenCheck(datalen, hlen, end - cp, first)) return false;
           out.ascii(' val ');
           out.u32dec(u32(d, cp));
           out.ascii(' ecr ');
@@ -1876,15 +1739,13 @@ export class TcpdumpLinePrinter implements PacketSink {
           break;
         case 19: // md5 signature: tcpdump built with libcrypto cannot check it without a secret
           datalen = 16;
-          if (datalen > hlen) return this.badOpt(first);
-          if (end - cp < 16) return this.optTrunc(first);
+          if (this.lenCheck(datalen, hlen, end - cp, first)) return false;
           out.ascii(" shared secret not supplied with -M, can't check - ");
           for (let i = 0; i < 16; i++) out.hex2(d[cp + i]);
           break;
         case 20: // scps
           datalen = 2;
-          if (datalen > hlen) return this.badOpt(first);
-          if (end - cp < 2) return this.optTrunc(first);
+          if (this.lenCheck(datalen, hlen, end - cp, first)) return false;
           out.ascii(' cap ');
           out.hex2(d[cp]);
           out.ascii(' id ');
@@ -1894,19 +1755,16 @@ export class TcpdumpLinePrinter implements PacketSink {
           datalen = len - 2;
           if (datalen < 2) out.ascii(' (invalid)');
           else {
-            if (1 > hlen) return this.badOpt(first);
-            if (end - cp < 1) return this.optTrunc(first);
+            if (this.lenCheck(1, hlen, end - cp, first)) return false;
             out.ascii(' keyid ');
             out.u32dec(d[cp]);
-            if (2 > hlen) return this.badOpt(first);
-            if (end - cp < 2) return this.optTrunc(first);
+            if (this.lenCheck(2, hlen, end - cp, first)) return false;
             out.ascii(' rnextkeyid ');
             out.u32dec(d[cp + 1]);
             if (datalen > 2) {
               out.ascii(' mac 0x');
               for (let i = 2; i < datalen; i++) {
-                if (i + 1 > hlen) return this.badOpt(first);
-                if (end - cp < i + 1) return this.optTrunc(first);
+                if (this.lenCheck(i + 1, hlen, end - cp, first)) return false;
                 out.hex2(d[cp + i]);
               }
             }
@@ -1919,8 +1777,7 @@ export class TcpdumpLinePrinter implements PacketSink {
         case 28: {
           // uto
           datalen = 2;
-          if (datalen > hlen) return this.badOpt(first);
-          if (end - cp < 2) return this.optTrunc(first);
+          if (this.lenCheck(datalen, hlen, end - cp, first)) return false;
           let uto = u16(d, cp);
           out.ascii(' 0x');
           out.hex(uto);
@@ -1931,21 +1788,18 @@ export class TcpdumpLinePrinter implements PacketSink {
         }
         case 30: // mptcp
           datalen = len - 2;
-          if (datalen > hlen) return this.badOpt(first);
-          if (end - cp < datalen) return this.optTrunc(first);
+          if (this.lenCheck(datalen, hlen, end - cp, first)) return false;
           if (!this.mptcp(cp - 2, len, flags)) return this.badOpt(first);
           break;
         case 34: // tfo
           datalen = len - 2;
-          if (datalen > hlen) return this.badOpt(first);
-          if (end - cp < datalen) return this.optTrunc(first);
+          if (this.lenCheck(datalen, hlen, end - cp, first)) return false;
           out.byte(32);
           this.fastOpen(cp, datalen);
           break;
         case 254: {
           datalen = len - 2;
-          if (datalen > hlen) return this.badOpt(first);
-          if (end - cp < datalen) return this.optTrunc(first);
+          if (this.lenCheck(datalen, hlen, end - cp, first)) return false;
           if (datalen < 2) return this.badOpt(first);
           const magic = u16(d, cp);
           out.byte(45);
@@ -1959,8 +1813,7 @@ export class TcpdumpLinePrinter implements PacketSink {
           datalen = len - 2;
           if (datalen) out.ascii(' 0x');
           for (let i = 0; i < datalen; i++) {
-            if (i + 1 > hlen) return this.badOpt(first);
-            if (end - cp < i + 1) return this.optTrunc(first);
+            if (this.lenCheck(i + 1, hlen, end - cp, first)) return false;
             out.hex2(d[cp + i]);
           }
           break;
@@ -2052,32 +1905,20 @@ export class TcpdumpLinePrinter implements PacketSink {
         let p = o + 4;
         let left = len - 4;
         if (f & 0x01) {
+          // data ACK, 8 bytes with flag a
           out.ascii(' ack ');
-          if (f & 0x02) {
-            if (left < 8) return false;
-            this.dec64(p);
-            p += 8;
-            left -= 8;
-          } else {
-            if (left < 4) return false;
-            out.u32dec(u32(d, p));
-            p += 4;
-            left -= 4;
-          }
+          const n = this.dssNumber(p, left, (f & 0x02) !== 0);
+          if (n < 0) return false;
+          p += n;
+          left -= n;
         }
         if (f & 0x04) {
+          // data sequence number, 8 bytes with flag m
           out.ascii(' seq ');
-          if (f & 0x08) {
-            if (left < 8) return false;
-            this.dec64(p);
-            p += 8;
-            left -= 8;
-          } else {
-            if (left < 4) return false;
-            out.u32dec(u32(d, p));
-            p += 4;
-            left -= 4;
-          }
+          const n = this.dssNumber(p, left, (f & 0x08) !== 0);
+          if (n < 0) return false;
+          p += n;
+          left -= n;
           if (left < 4) return false;
           out.ascii(' subseq ');
           out.u32dec(u32(d, p));
@@ -2104,26 +1945,19 @@ export class TcpdumpLinePrinter implements PacketSink {
         out.ascii(' id ');
         out.u32dec(d[o + 3]);
         out.byte(32);
-        if (len <= 18) {
-          this.ipv4(u32(d, o + 4));
-          if (len === 10 || len === 18) {
-            out.byte(58);
-            out.u32dec(u16(d, o + 8));
-          }
-          if (len === 16 || len === 18) {
-            out.ascii(' hmac 0x');
-            this.hex64(len === 16 ? o + 8 : o + 10);
-          }
-        } else {
-          out.ipv6(d, o + 4);
-          if (len === 22 || len === 30) {
-            out.byte(58);
-            out.u32dec(u16(d, o + 20));
-          }
-          if (len === 28 || len === 30) {
-            out.ascii(' hmac 0x');
-            this.hex64(len === 28 ? o + 20 : o + 22);
-          }
+        // the address (4 or 16 bytes), then a 2-byte port and an 8-byte HMAC, each optional
+        const ver = len <= 18 ? 4 : 6;
+        let p = o + (ver === 4 ? 8 : 20);
+        const rest = o + len - p; // 0, 2 (port), 8 (hmac) or 10
+        this.ipAddr(o + 4, ver);
+        if (rest & 2) {
+          out.byte(58);
+          out.u32dec(u16(d, p));
+          p += 2;
+        }
+        if (rest & 8) {
+          out.ascii(' hmac 0x');
+          this.hex64(p);
         }
         return true;
       }
@@ -2160,6 +1994,15 @@ export class TcpdumpLinePrinter implements PacketSink {
       default:
         return true;
     }
+  }
+
+  /** A DSS number at `p` in decimal, 8 bytes if `wide`, else 4: its size, or -1 past `left`. */
+  private dssNumber(p: number, left: number, wide: boolean): number {
+    const n = wide ? 8 : 4;
+    if (left < n) return -1;
+    if (wide) this.dec64(p);
+    else this.out.u32dec(u32(this.d, p));
+    return n;
   }
 
   /** 64-bit big-endian value at `o` in hex without leading zeros (%PRIx64). */
@@ -2210,6 +2053,17 @@ export class TcpdumpLinePrinter implements PacketSink {
     }
   }
 
+  /**
+   * tcpdump's LENCHECK(n) of option data: "[bad opt]" past the header length left (`hlen`),
+   * " [|tcp]" past the captured bytes (`avail`). True: that ended the line.
+   */
+  private lenCheck(n: number, hlen: number, avail: number, first: boolean): boolean {
+    if (n > hlen) this.badOpt(first);
+    else if (avail < n) this.optTrunc(first);
+    else return false;
+    return true;
+  }
+
   /** "[bad opt]" ends tcp_print (with "]" when an option was printed before). */
   private badOpt(first: boolean): boolean {
     this.out.ascii('[bad opt]');
@@ -2224,38 +2078,32 @@ export class TcpdumpLinePrinter implements PacketSink {
     return false;
   }
 
-  /** An option kind or length cut by the capture (a GET_U_1 longjmp). */
-  private optTruncGet(): boolean {
-    this.truncJ('tcp');
-    return false;
-  }
-
   /** udp_print() (-q form for every port: application protocols are not decoded). */
   private udp(bp: number, length: number, iph: number, ver: number, fragmented: number, end: number): void {
     const out = this.out;
     const d = this.d;
     if (end - bp < 4) {
-      this.udpAddrs(iph, ver, -1, -1);
+      this.portAddrs(iph, ver, IPPROTO_UDP, -1, -1);
       this.trunc('udp');
       return;
     }
     const sport = u16(d, bp);
     const dport = u16(d, bp + 2);
     if (length < 8) {
-      this.udpAddrs(iph, ver, sport, dport);
+      this.portAddrs(iph, ver, IPPROTO_UDP, sport, dport);
       out.ascii('truncated-udp ');
       out.u32dec(length);
       return;
     }
     if (end - bp < 6) {
-      this.udpAddrs(iph, ver, sport, dport);
+      this.portAddrs(iph, ver, IPPROTO_UDP, sport, dport);
       this.trunc('udp');
       return;
     }
     let ulen = u16(d, bp + 4);
     if (ulen === 0 && length > 65535) ulen = length;
     if (ulen < 8) {
-      this.udpAddrs(iph, ver, sport, dport);
+      this.portAddrs(iph, ver, IPPROTO_UDP, sport, dport);
       out.ascii('truncated-udplength ');
       out.u32dec(ulen);
       return;
@@ -2264,11 +2112,11 @@ export class TcpdumpLinePrinter implements PacketSink {
     length -= 8;
     if (ulen < length) length = ulen;
     if (end - bp < 8) {
-      this.udpAddrs(iph, ver, sport, dport);
+      this.portAddrs(iph, ver, IPPROTO_UDP, sport, dport);
       this.trunc('udp');
       return;
     }
-    this.udpAddrs(iph, ver, sport, dport);
+    this.portAddrs(iph, ver, IPPROTO_UDP, sport, dport);
     if (ulen > length && !fragmented) {
       out.ascii('UDP, bad length ');
       out.u32dec(ulen);
@@ -2277,21 +2125,6 @@ export class TcpdumpLinePrinter implements PacketSink {
     } else {
       out.ascii('UDP, length ');
       out.u32dec(ulen);
-    }
-  }
-
-  /** udpipaddr_print(). */
-  private udpAddrs(iph: number, ver: number, sport: number, dport: number): void {
-    const out = this.out;
-    const direct = ver === 6 ? this.d[iph + 6] === IPPROTO_UDP : this.d[iph + 9] === IPPROTO_UDP;
-    if (direct) {
-      if (ver === 6) this.addrs6(iph, sport >= 0, sport, dport);
-      else this.addrs4(iph, sport >= 0, sport, dport);
-    } else if (sport >= 0) {
-      out.u32dec(sport);
-      out.ascii(' > ');
-      out.u32dec(dport);
-      out.ascii(': ');
     }
   }
 
@@ -2316,71 +2149,45 @@ export class TcpdumpLinePrinter implements PacketSink {
         out.ascii(', seq ');
         out.u32dec(u16(d, bp + 6));
         break;
-      case 3:
-        switch (code) {
-          case 0:
-          case 1:
-            if (avail < 28) return this.icmpTrunc(mark);
-            out.ascii(code === 0 ? 'net ' : 'host ');
-            this.ipv4(u32(d, oip + 16));
-            out.ascii(' unreachable');
-            break;
-          case 2:
-            if (avail < 28) return this.icmpTrunc(mark);
-            this.ipv4(u32(d, oip + 16));
-            out.ascii(' protocol ');
-            out.u32dec(d[oip + 9]);
-            out.ascii(' unreachable');
-            break;
-          case 3: {
-            if (avail < 18) return this.icmpTrunc(mark);
-            const hl = (d[oip] & 15) * 4;
-            if (end - (oip + hl) < 4) return this.icmpTrunc(mark);
-            const dport = u16(d, oip + hl + 2);
-            const p = d[oip + 9];
-            if (avail < 28) return this.icmpTrunc(mark);
-            this.ipv4(u32(d, oip + 16));
-            if (p === IPPROTO_TCP || p === IPPROTO_UDP) {
-              out.ascii(p === IPPROTO_TCP ? ' tcp port ' : ' udp port ');
-              out.u32dec(dport);
-            } else {
-              out.ascii(' protocol ');
-              out.u32dec(p);
-              out.ascii(' port ');
-              out.u32dec(dport);
-            }
-            out.ascii(' unreachable');
-            break;
+      case 3: {
+        // every code names the quoted datagram's destination
+        if (avail < 28) return this.icmpTrunc(mark);
+        const dst = u32(d, oip + 16);
+        const text = icmpUnreachText(code);
+        if (text !== undefined) {
+          out.ascii(text[0]);
+          this.ipv4(dst);
+          out.ascii(text[1]);
+          break;
+        }
+        if (code === 3) {
+          // port unreachable: the quoted transport header's destination port
+          const hl = (d[oip] & 15) * 4;
+          if (end - (oip + hl) < 4) return this.icmpTrunc(mark);
+          this.ipv4(dst);
+          this.quotedPort(d[oip + 9], u16(d, oip + hl + 2));
+          out.ascii(' unreachable');
+          break;
+        }
+        this.ipv4(dst);
+        if (code === 2) {
+          out.ascii(' protocol ');
+          out.u32dec(d[oip + 9]);
+          out.ascii(' unreachable');
+        } else if (code === 4) {
+          const mtu = u16(d, bp + 6);
+          out.ascii(' unreachable - need to frag');
+          if (mtu) {
+            out.ascii(' (mtu ');
+            out.u32dec(mtu);
+            out.byte(41);
           }
-          case 4: {
-            if (avail < 8) return this.icmpTrunc(mark);
-            const mtu = u16(d, bp + 6);
-            if (avail < 28) return this.icmpTrunc(mark);
-            this.ipv4(u32(d, oip + 16));
-            out.ascii(' unreachable - need to frag');
-            if (mtu) {
-              out.ascii(' (mtu ');
-              out.u32dec(mtu);
-              out.byte(41);
-            }
-            break;
-          }
-          default: {
-            if (avail < 28) return this.icmpTrunc(mark);
-            const t = icmpUnreachText(code);
-            if (t !== undefined) {
-              out.ascii(t[0]);
-              this.ipv4(u32(d, oip + 16));
-              out.ascii(t[1]);
-            } else {
-              this.ipv4(u32(d, oip + 16));
-              out.ascii(' unreachable - #');
-              out.u32dec(code);
-            }
-            break;
-          }
+        } else {
+          out.ascii(' unreachable - #');
+          out.u32dec(code);
         }
         break;
+      }
       case 5:
         if (avail < 28) return this.icmpTrunc(mark);
         if (code <= 3) {
@@ -2418,8 +2225,7 @@ export class TcpdumpLinePrinter implements PacketSink {
       case 18:
         if (avail < 12) return this.icmpTrunc(mark);
         out.ascii('address mask is 0x');
-        this.hex4(u16(d, bp + 8));
-        this.hex4(u16(d, bp + 10));
+        this.hex8(u32(d, bp + 8));
         break;
       case 13:
         if (avail < 8) return this.icmpTrunc(mark);
@@ -2429,17 +2235,24 @@ export class TcpdumpLinePrinter implements PacketSink {
         out.u32dec(u16(d, bp + 6));
         break;
       default: {
-        const n = icmpTypeName(type);
-        if (n !== undefined) out.ascii(n);
-        else {
-          out.ascii('type-#');
-          out.u32dec(type);
-        }
+        this.tok(icmpTypeName(type), 'type-#', type, false);
         break;
       }
     }
     out.ascii(', length ');
     out.u32dec(plen);
+  }
+
+  /** " tcp port N", " udp port N" or " protocol P port N": the port an ICMP error quotes. */
+  private quotedPort(proto: number, dport: number): void {
+    const out = this.out;
+    if (proto === IPPROTO_TCP || proto === IPPROTO_UDP) out.ascii(proto === IPPROTO_TCP ? ' tcp port ' : ' udp port ');
+    else {
+      out.ascii(' protocol ');
+      out.u32dec(proto);
+      out.ascii(' port ');
+    }
+    out.u32dec(dport);
   }
 
   /** A truncated ICMP message: tcpdump printed nothing of it yet (it formats into a buffer). */
@@ -2460,52 +2273,30 @@ export class TcpdumpLinePrinter implements PacketSink {
     if (avail < 1) return this.truncJ('icmp6');
     const type = d[bp];
     out.ascii('ICMP6, ');
-    const name = icmp6TypeName(type);
-    if (name !== undefined) out.ascii(name);
-    else {
-      out.ascii('unknown icmp6 type (');
-      out.u32dec(type);
-      out.byte(41);
-    }
+    this.tok(icmp6TypeName(type), 'unknown icmp6 type (', type, true);
     if (avail < 2) return this.truncJ('icmp6');
     const code = d[bp + 1];
     const oip = bp + 8;
     switch (type) {
       case 1: {
-        const cn = icmp6UnreachName(code);
         out.ascii(', ');
-        if (cn !== undefined) out.ascii(cn);
-        else {
-          out.ascii('unknown unreach code (');
-          out.u32dec(code);
-          out.byte(41);
-        }
-        if (code === 0 || code === 1 || code === 3) {
+        this.tok(icmp6UnreachName(code), 'unknown unreach code (', code, true);
+        if (code <= 3) {
+          // the quoted datagram's destination (and source for "beyond scope")
           if (end - oip < 40) return this.truncJ('icmp6');
           out.byte(32);
           out.ipv6(d, oip + 24);
-        } else if (code === 2) {
-          if (end - oip < 40) return this.truncJ('icmp6');
-          out.byte(32);
-          out.ipv6(d, oip + 24);
-          out.ascii(', source address ');
-          out.ipv6(d, oip + 8);
+          if (code === 2) {
+            out.ascii(', source address ');
+            out.ipv6(d, oip + 8);
+          }
         } else if (code === 4) {
           const up = this.upperLayer(oip, end);
           if (up < 0) return this.truncJ('icmp6');
-          const dport = u16(d, up + 2);
           out.ascii(', ');
           out.ipv6(d, oip + 24);
-          if (this.upperProto === IPPROTO_TCP || this.upperProto === IPPROTO_UDP) {
-            out.ascii(this.upperProto === IPPROTO_TCP ? ' tcp port ' : ' udp port ');
-            out.u32dec(dport);
-          } else {
-            out.ascii(' protocol ');
-            out.u32dec(this.upperProto);
-            out.ascii(' port ');
-            out.u32dec(dport);
-            out.ascii(' unreachable');
-          }
+          // (upperLayer() finds TCP and UDP only, after which tcpdump prints no " unreachable")
+          this.quotedPort(this.upperProto, u16(d, up + 2));
         } else {
           this.hexOnly(bp, Math.min(length, avail)); // print_unknown_data()
           return;
@@ -2531,26 +2322,13 @@ export class TcpdumpLinePrinter implements PacketSink {
         break;
       case 4: {
         if (end - oip < 40) return this.truncJ('icmp6');
-        const ptr = u32(d, bp + 4);
-        switch (code) {
-          case 0:
-            out.ascii(', erroneous - octet ');
-            break;
-          case 1:
-            out.ascii(', next header - octet ');
-            break;
-          case 2:
-            out.ascii(', option - octet ');
-            break;
-          case 3:
-            out.ascii(', incomplete header chain - octet ');
-            break;
-          default:
-            out.ascii(', code-#');
-            out.u32dec(code);
-            break;
+        if (code < ICMP6_PARAM_PROBLEMS.length) {
+          out.ascii(ICMP6_PARAM_PROBLEMS[code]);
+          out.u32dec(u32(d, bp + 4));
+        } else {
+          out.ascii(', code-#');
+          out.u32dec(code);
         }
-        if (code <= 3) out.u32dec(ptr);
         break;
       }
       case 128:
