@@ -5,6 +5,7 @@ import { EtherType } from './ethertype';
 /** Records the encapsulated packet at b[off .. end) of EtherType `type`. */
 export function setEncap(p: PacketInfo, off: number, end: number, type: number): void {
   if (off >= end) return;
+  p.rareDirty = 1;
   p.encapOffset = off;
   p.encapEnd = end;
   p.encapType = type;

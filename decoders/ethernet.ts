@@ -10,8 +10,8 @@ import { u16 } from './bytes';
 import { DecodeStatus, Layer, type PacketInfo } from './packet-info';
 import { decodeNetwork } from './network';
 
-export const ETH_HEADER_LEN = 14;
-const F = { DST: 0, SRC: 6, TYPE: 12 } as const;
+const enum F { DST = 0, SRC = 6, TYPE = 12, PAYLOAD = 14 }
+export const ETH_HEADER_LEN: number = F.PAYLOAD;
 
 /** Largest 802.3 length field; larger values are EtherTypes. */
 export const IEEE_802_3_MAX_LEN = 1500;
@@ -24,13 +24,18 @@ const LLC_UI = 0x03;
 
 /** Decodes the Ethernet frame at b[off .. end). Never throws. */
 export function decodeEthernet(b: Uint8Array, off: number, end: number, p: PacketInfo): DecodeStatus {
-  if (end - off < ETH_HEADER_LEN) return DecodeStatus.Truncated;
+  if (end - off < F.PAYLOAD) {
+    p.resetLink();
+    return DecodeStatus.Truncated;
+  }
+  const type = u16(b, off + F.TYPE);
+  // (decodeNetwork sets netType; an 802.3 frame has none unless SNAP names one)
+  if (type <= IEEE_802_3_MAX_LEN) p.resetLink();
   p.ethDstOff = off + F.DST;
   p.ethSrcOff = off + F.SRC;
-  const type = u16(b, off + F.TYPE);
   p.ethType = type;
   p.layers |= Layer.Ethernet;
-  const o = off + ETH_HEADER_LEN;
+  const o = off + F.PAYLOAD;
   if (type <= IEEE_802_3_MAX_LEN) return decodeLlc(b, o, end, p);
   return decodeNetwork(b, o, end, type, p); // VLAN tags too
 }

@@ -39,45 +39,49 @@ export function decodeFrame(
   linkType: number,
   p: PacketInfo,
 ): DecodeStatus {
-  p.reset();
   void wireLen;
   // Never read past the buffer, whatever the caller's lengths say.
   let end = off + capLen;
   if (end > data.length) end = data.length;
-  let st: DecodeStatus;
+  // The record is reset lazily, by groups (see PacketInfo.rareDirty).
+  p.layers = 0;
+  p.l3Offset = -1;
+  p.l4Offset = -1;
+  if (p.rareDirty !== 0) p.resetRare();
+  // Ethernet first and on its own: the other link types stay out of the hot path.
+  const st = linkType === LinkType.ETHERNET ? decodeEthernet(data, off, end, p) : decodeOtherLink(data, off, end, linkType, p);
+  // The network and transport groups that no decoder wrote.
+  if (p.l3Offset < 0) p.resetNet();
+  if (p.l4Offset < 0) p.resetTransport();
+  p.status = st;
+  return st;
+}
+
+/** Every link type but Ethernet; their decoders write only some of the link-layer group. */
+function decodeOtherLink(data: Uint8Array, off: number, end: number, linkType: number, p: PacketInfo): DecodeStatus {
+  p.resetLink();
   switch (linkType) {
-    case LinkType.ETHERNET:
-      st = decodeEthernet(data, off, end, p);
-      break;
     case LinkType.LINUX_SLL:
-      st = decodeSll(data, off, end, p);
-      break;
+      return decodeSll(data, off, end, p);
     case LinkType.LINUX_SLL2:
-      st = decodeSll2(data, off, end, p);
-      break;
+      return decodeSll2(data, off, end, p);
     case LinkType.RAW:
     case LinkType.RAW_12:
     case LinkType.RAW_14:
     // LINKTYPE_IPV4 too: tshark decodes it as raw IP (by the version nibble) ...
     case LinkType.IPV4:
-      st = decodeIpByVersion(data, off, end, p);
-      break;
+      return decodeIpByVersion(data, off, end, p);
     // ... but LINKTYPE_IPV6 strictly as IPv6.
     case LinkType.IPV6:
       p.netType = EtherType.IPV6;
-      st = decodeIpv6(data, off, end, p);
-      break;
+      return decodeIpv6(data, off, end, p);
     case LinkType.NULL:
-      st = decodeNull(data, off, end, p);
-      break;
+      return decodeNull(data, off, end, p);
     case LinkType.LOOP:
-      st = decodeLoop(data, off, end, p);
-      break;
+      return decodeLoop(data, off, end, p);
     default:
-      st = DecodeStatus.Unsupported;
+      return DecodeStatus.Unsupported;
   }
-  p.status = st;
-  return st;
 }
 
 /**

@@ -30,6 +30,7 @@ const VERSION_MASK = 0x0007;
 /** Decodes a GRE header; an IPv4, IPv6 or Ethernet payload becomes the encapsulated layer. */
 export function decodeGre(b: Uint8Array, off: number, end: number, p: PacketInfo): DecodeStatus {
   if (end - off < GRE_MIN_HEADER_LEN) return DecodeStatus.Truncated;
+  p.resetTransport(); // GRE writes part of the transport-layer group
   p.l4Offset = off;
   const flags = u16(b, off);
   const proto = u16(b, off + 2);

@@ -9,7 +9,7 @@ import { setEncap } from './encap';
 import { EtherType } from './ethertype';
 
 export const ICMP_HEADER_LEN = 8;
-const F = { TYPE: 0, CODE: 1, CHECKSUM: 2, ID: 4, SEQ: 6 } as const;
+const enum F { TYPE = 0, CODE = 1, CHECKSUM = 2, ID = 4, SEQ = 6 }
 
 export const IcmpType = {
   ECHO_REPLY: 0,
@@ -42,6 +42,8 @@ export function decodeIcmp(b: Uint8Array, off: number, end: number, p: PacketInf
   const avail = end - off;
   // tshark reads the checksum before it shows the type and code.
   if (avail < 4) return DecodeStatus.Truncated;
+  p.resetTransport(); // ICMP writes part of the transport-layer group
+  p.rareDirty = 1;
   p.l4Offset = off;
   const t = b[off + F.TYPE];
   p.icmpType = t;

@@ -9,7 +9,7 @@ import { setEncap } from './encap';
 import { EtherType } from './ethertype';
 
 export const ICMPV6_HEADER_LEN = 8;
-const F = { TYPE: 0, CODE: 1, CHECKSUM: 2, ID: 4, SEQ: 6 } as const;
+const enum F { TYPE = 0, CODE = 1, CHECKSUM = 2, ID = 4, SEQ = 6 }
 
 export const Icmpv6Type = {
   DST_UNREACH: 1,
@@ -25,6 +25,8 @@ export function decodeIcmpv6(b: Uint8Array, off: number, end: number, p: PacketI
   const avail = end - off;
   // tshark reads the checksum before it shows the type and code.
   if (avail < 4) return DecodeStatus.Truncated;
+  p.resetTransport(); // ICMPv6 writes part of the transport-layer group
+  p.rareDirty = 1;
   p.l4Offset = off;
   const t = b[off + F.TYPE];
   p.icmpType = t;

@@ -9,26 +9,26 @@ import { decodePim } from './pim';
 import { setEncap } from './encap';
 import { EtherType } from './ethertype';
 
-export const IpProto = {
-  HOPOPTS: 0,
-  ICMP: 1,
-  IPIP: 4,
-  TCP: 6,
-  UDP: 17,
-  IPV6: 41,
-  ROUTING: 43,
-  FRAGMENT: 44,
-  GRE: 47,
-  ESP: 50,
-  AH: 51,
-  ICMPV6: 58,
-  NONE: 59,
-  DSTOPTS: 60,
-  PIM: 103,
-  IPCOMP: 108,
+export const enum IpProto {
+  HOPOPTS = 0,
+  ICMP = 1,
+  IPIP = 4,
+  TCP = 6,
+  UDP = 17,
+  IPV6 = 41,
+  ROUTING = 43,
+  FRAGMENT = 44,
+  GRE = 47,
+  ESP = 50,
+  AH = 51,
+  ICMPV6 = 58,
+  NONE = 59,
+  DSTOPTS = 60,
+  PIM = 103,
+  IPCOMP = 108,
   /** RFC 8986 "Ethernet" next header (SRv6). */
-  ETHERNET: 143,
-} as const;
+  ETHERNET = 143,
+}
 
 /** IPv4 AH, RFC 4302: next header (1), payload length in 4-byte units minus 2 (1), ... */
 const AH_MIN_LEN = 12;
@@ -36,11 +36,14 @@ const IPCOMP_LEN = 4;
 
 /** Decodes the transport header at b[off .. end) (end: the IP layer's end). */
 export function decodeIpPayload(b: Uint8Array, off: number, end: number, proto: number, p: PacketInfo): DecodeStatus {
+  // TCP and UDP first and on their own: the rest stays out of the hot path.
+  if (proto === IpProto.TCP) return decodeTcp(b, off, end, p);
+  if (proto === IpProto.UDP) return decodeUdp(b, off, end, p);
+  return decodeOtherIpPayload(b, off, end, proto, p);
+}
+
+function decodeOtherIpPayload(b: Uint8Array, off: number, end: number, proto: number, p: PacketInfo): DecodeStatus {
   switch (proto) {
-    case IpProto.TCP:
-      return decodeTcp(b, off, end, p);
-    case IpProto.UDP:
-      return decodeUdp(b, off, end, p);
     case IpProto.ICMP:
       return decodeIcmp(b, off, end, p);
     case IpProto.ICMPV6:

@@ -9,12 +9,12 @@
 // (1), length in 8-byte units not counting the first 8 (1); fragment (44): next header (1),
 // reserved (1), offset (13 bits, 8-byte units) | res (2) | M (1), identification (4); AH (51):
 // next header (1), length in 4-byte units minus 2 (1).
-import { u16, u32 } from './bytes';
+import { u16, u32, viewOf } from './bytes';
 import { DecodeStatus, Layer, type PacketInfo } from './packet-info';
 import { decodeIpPayload, IpProto } from './ip-proto';
 
-export const IPV6_HEADER_LEN = 40;
-const F = { VER_TC_FLOW: 0, PAYLOAD_LEN: 4, NEXT: 6, HOP_LIMIT: 7, SRC: 8, DST: 24 } as const;
+const enum F { VER_TC_FLOW = 0, PAYLOAD_LEN = 4, NEXT = 6, HOP_LIMIT = 7, SRC = 8, DST = 24, PAYLOAD = 40 }
+export const IPV6_HEADER_LEN: number = F.PAYLOAD;
 const FRAG_HDR_LEN = 8;
 /** A safety bound only: every header is at least 8 bytes long, so the walk ends anyway. */
 const MAX_EXT_HEADERS = 1024;
@@ -38,40 +38,48 @@ export function ipv6ExtLen(b: Uint8Array, o: number, nh: number): number {
 /** Decodes the IPv6 packet at b[off .. end) and its transport header. Never throws. */
 export function decodeIpv6(b: Uint8Array, off: number, end: number, p: PacketInfo): DecodeStatus {
   const avail = end - off;
-  if (avail < 1) return DecodeStatus.Truncated;
-  if (b[off] >> 4 !== 6) return DecodeStatus.Malformed;
-  if (avail < IPV6_HEADER_LEN) {
-    decodeCutHeader(b, off, avail, p);
-    return DecodeStatus.Truncated;
-  }
-  const w = u32(b, off + F.VER_TC_FLOW);
-  const payloadLen = u16(b, off + F.PAYLOAD_LEN);
+  if (avail < F.PAYLOAD) return decodeShortIpv6(b, off, avail, p);
+  const v = viewOf(b);
+  const w0 = v.getUint32(off + F.VER_TC_FLOW); // version, traffic class, flow label
+  if (w0 >>> 28 !== 6) return DecodeStatus.Malformed;
+  const w1 = v.getUint32(off + F.PAYLOAD_LEN); // payload length, next header, hop limit
+  const payloadLen = w1 >>> 16;
+  const nh = (w1 >>> 8) & 0xff;
+  // This path writes the whole network-layer group (see PacketInfo.rareDirty).
+  p.clearNotIpv6();
   p.l3Offset = off;
   p.ipVersion = 6;
-  p.ipHeaderLen = IPV6_HEADER_LEN;
-  p.ipTotalLen = payloadLen + IPV6_HEADER_LEN;
-  p.ipTos = (w >>> 20) & 0xff;
-  p.ip6FlowLabel = w & 0xfffff;
-  let nh = b[off + F.NEXT];
+  p.ipHeaderLen = F.PAYLOAD;
+  p.ipTotalLen = payloadLen + F.PAYLOAD;
+  p.ipTos = (w0 >>> 20) & 0xff;
+  p.ip6FlowLabel = w0 & 0xfffff;
   p.ipFirstProto = nh;
   p.ipProto = nh;
-  p.ipTtl = b[off + F.HOP_LIMIT];
+  p.ipTtl = w1 & 0xff;
   p.src6Off = off + F.SRC;
   p.dst6Off = off + F.DST;
   p.layers |= Layer.Ipv6;
   // Payload length 0 is a jumbogram (RFC 2675, BIG TCP) when a hop-by-hop Jumbo option gives the
   // length; otherwise, like tshark, we take it as 0.
-  let ipEnd = off + IPV6_HEADER_LEN + payloadLen;
+  let ipEnd = off + F.PAYLOAD + payloadLen;
   if (payloadLen === 0 && nh === IpProto.HOPOPTS) {
-    const jumbo = jumboLength(b, off + IPV6_HEADER_LEN, end);
+    const jumbo = jumboLength(b, off + F.PAYLOAD, end);
     if (jumbo > 0) {
-      ipEnd = off + IPV6_HEADER_LEN + jumbo;
-      p.ipTotalLen = IPV6_HEADER_LEN + jumbo;
+      ipEnd = off + F.PAYLOAD + jumbo;
+      p.ipTotalLen = F.PAYLOAD + jumbo;
     }
   }
   if (ipEnd > end) ipEnd = end;
   p.ipEnd = ipEnd;
-  let o = off + IPV6_HEADER_LEN;
+  const st = isIpv6Ext(nh)
+    ? decodeExtensions(b, off + F.PAYLOAD, end, ipEnd, nh, p)
+    : decodeIpPayload(b, off + F.PAYLOAD, ipEnd, nh, p);
+  if (p.l4Offset >= 0 && p.payloadOffset >= 0 && payloadLen !== 0) p.payloadLen = Math.max(0, off + F.PAYLOAD + payloadLen - p.payloadOffset);
+  return st;
+}
+
+/** Walks the extension headers from b[o] (first one `nh`), then decodes the transport header. */
+function decodeExtensions(b: Uint8Array, o: number, end: number, ipEnd: number, nh: number, p: PacketInfo): DecodeStatus {
   let firstFragment = true;
   for (let n = 0; isIpv6Ext(nh); n++) {
     if (n === MAX_EXT_HEADERS) return DecodeStatus.Malformed;
@@ -91,10 +99,16 @@ export function decodeIpv6(b: Uint8Array, off: number, end: number, p: PacketInf
     p.ipProto = nh;
     o += len;
   }
-  if (!firstFragment) return DecodeStatus.Ok;
-  const st = decodeIpPayload(b, o, ipEnd, nh, p);
-  if (p.payloadOffset >= 0 && payloadLen !== 0) p.payloadLen = Math.max(0, off + IPV6_HEADER_LEN + payloadLen - p.payloadOffset);
-  return st;
+  // only the first fragment carries the transport header
+  return firstFragment ? decodeIpPayload(b, o, ipEnd, nh, p) : DecodeStatus.Ok;
+}
+
+/** Fewer than 40 bytes: a bad version, or a fixed header cut by the snaplen. */
+function decodeShortIpv6(b: Uint8Array, off: number, avail: number, p: PacketInfo): DecodeStatus {
+  if (avail < 1) return DecodeStatus.Truncated;
+  if (b[off] >> 4 !== 6) return DecodeStatus.Malformed;
+  decodeCutHeader(b, off, avail, p);
+  return DecodeStatus.Truncated;
 }
 
 /**
@@ -103,15 +117,17 @@ export function decodeIpv6(b: Uint8Array, off: number, end: number, p: PacketInf
  * using it (source address: 24, destination address: 40).
  */
 function decodeCutHeader(b: Uint8Array, off: number, avail: number, p: PacketInfo): void {
+  p.resetNet();
+  p.rareDirty = 1;
   p.l3Offset = off;
   p.ipCutVersion = 6;
-  p.ipHeaderLen = IPV6_HEADER_LEN;
+  p.ipHeaderLen = F.PAYLOAD;
   if (avail >= 4) {
     const w = u32(b, off + F.VER_TC_FLOW);
     p.ipTos = (w >>> 20) & 0xff;
     p.ip6FlowLabel = w & 0xfffff;
   }
-  if (avail >= 6) p.ipTotalLen = u16(b, off + F.PAYLOAD_LEN) + IPV6_HEADER_LEN;
+  if (avail >= 6) p.ipTotalLen = u16(b, off + F.PAYLOAD_LEN) + F.PAYLOAD;
   if (avail >= 7) p.ipFirstProto = b[off + F.NEXT];
   if (avail >= 8) p.ipTtl = b[off + F.HOP_LIMIT];
   if (avail >= 24) p.src6Off = off + F.SRC;

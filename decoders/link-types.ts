@@ -1,18 +1,18 @@
 // LINKTYPE_* values (https://www.tcpdump.org/linktypes.html) and their tcpdump names.
 
-export const LinkType = {
-  NULL: 0,
-  ETHERNET: 1,
-  RAW: 101,
+export const enum LinkType {
+  NULL = 0,
+  ETHERNET = 1,
+  RAW = 101,
   /** DLT_RAW on OpenBSD-style systems (12) and BSD/OS (14) read from classic pcap. */
-  RAW_12: 12,
-  RAW_14: 14,
-  LOOP: 108,
-  LINUX_SLL: 113,
-  IPV4: 228,
-  IPV6: 229,
-  LINUX_SLL2: 276,
-} as const;
+  RAW_12 = 12,
+  RAW_14 = 14,
+  LOOP = 108,
+  LINUX_SLL = 113,
+  IPV4 = 228,
+  IPV6 = 229,
+  LINUX_SLL2 = 276,
+}
 
 const NAMES: Record<number, [string, string]> = {
   0: ['NULL', 'BSD loopback'],

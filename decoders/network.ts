@@ -10,12 +10,17 @@ import { EtherType } from './ethertype';
 /** Decodes the network-layer packet of EtherType `type` at b[off .. end). Unknown types are Ok. */
 export function decodeNetwork(b: Uint8Array, off: number, end: number, type: number, p: PacketInfo): DecodeStatus {
   p.netType = type;
+  // IPv4 and IPv6 first and on their own: the rest stays out of the hot path.
+  if (type === EtherType.IPV4) {
+    // tshark's IPv4 dissector hands a version-6 header to IPv6.
+    return end - off >= 1 && b[off] >> 4 === 6 ? decodeIpByVersion(b, off, end, p) : decodeIpv4(b, off, end, p);
+  }
+  if (type === EtherType.IPV6) return decodeIpv6(b, off, end, p);
+  return decodeOtherNetwork(b, off, end, type, p);
+}
+
+function decodeOtherNetwork(b: Uint8Array, off: number, end: number, type: number, p: PacketInfo): DecodeStatus {
   switch (type) {
-    case EtherType.IPV4:
-      // tshark's IPv4 dissector hands a version-6 header to IPv6.
-      return end - off >= 1 && b[off] >> 4 === 6 ? decodeIpByVersion(b, off, end, p) : decodeIpv4(b, off, end, p);
-    case EtherType.IPV6:
-      return decodeIpv6(b, off, end, p);
     case EtherType.ARP:
     case EtherType.RARP:
       return decodeArp(b, off, end, p);
@@ -43,6 +48,7 @@ function decodeShim(b: Uint8Array, off: number, end: number, type: number, p: Pa
     case EtherType.CISCO_METADATA:
       if (p.shimCount === MAX_SHIMS) return DecodeStatus.Malformed;
       p.shimCount++;
+      p.rareDirty = 1;
       break;
     default:
       return DecodeStatus.Ok; // an EtherType we do not decode: a value, not an error
@@ -86,6 +92,7 @@ function decodeMpls(b: Uint8Array, off: number, end: number, p: PacketInfo): Dec
     if (end - o < MPLS_ENTRY_LEN) return DecodeStatus.Truncated;
     if (p.mplsCount === MPLS_MAX_LABELS) return DecodeStatus.Malformed;
     p.mplsCount++;
+    p.rareDirty = 1;
     const bottom = b[o + 2] & 1;
     o += MPLS_ENTRY_LEN;
     if (bottom) break;

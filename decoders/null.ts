@@ -29,6 +29,7 @@ export function decodeLoop(b: Uint8Array, off: number, end: number, p: PacketInf
 
 function decodeFamily(b: Uint8Array, off: number, end: number, family: number, p: PacketInfo): DecodeStatus {
   p.nullFamily = family;
+  p.rareDirty = 1;
   p.layers |= Layer.Null;
   const o = off + NULL_HEADER_LEN;
   if (family === AF_INET) {

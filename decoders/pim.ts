@@ -9,6 +9,7 @@ const REGISTER_FLAGS_LEN = 4;
 
 export function decodePim(b: Uint8Array, off: number, end: number, p: PacketInfo): DecodeStatus {
   if (end - off < PIM_HEADER_LEN) return DecodeStatus.Truncated;
+  p.resetTransport(); // PIM writes only l4Offset of the transport-layer group
   p.l4Offset = off;
   if (b[off] !== PIM_V2_REGISTER) return DecodeStatus.Ok;
   const o = off + PIM_HEADER_LEN + REGISTER_FLAGS_LEN;

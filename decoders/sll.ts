@@ -12,13 +12,14 @@ import { decodeNetwork } from './network';
 import { MIN_ETHERTYPE } from './ethertype';
 
 export const SLL_HEADER_LEN = 16;
-const SLL = { PKT_TYPE: 0, HATYPE: 2, ADDR_LEN: 4, ADDR: 6, PROTOCOL: 14 } as const;
+const enum SLL { PKT_TYPE = 0, HATYPE = 2, ADDR_LEN = 4, ADDR = 6, PROTOCOL = 14 }
 export const SLL2_HEADER_LEN = 20;
-const SLL2 = { PROTOCOL: 0, RESERVED: 2, IFINDEX: 4, HATYPE: 8, PKT_TYPE: 10, ADDR_LEN: 11, ADDR: 12 } as const;
+const enum SLL2 { PROTOCOL = 0, RESERVED = 2, IFINDEX = 4, HATYPE = 8, PKT_TYPE = 10, ADDR_LEN = 11, ADDR = 12 }
 const MAC_LEN = 6;
 
 export function decodeSll(b: Uint8Array, off: number, end: number, p: PacketInfo): DecodeStatus {
   if (end - off < SLL_HEADER_LEN) return DecodeStatus.Truncated;
+  p.rareDirty = 1;
   p.sllPktType = u16(b, off + SLL.PKT_TYPE);
   if (u16(b, off + SLL.ADDR_LEN) === MAC_LEN) p.ethSrcOff = off + SLL.ADDR;
   const proto = u16(b, off + SLL.PROTOCOL);
@@ -30,6 +31,7 @@ export function decodeSll(b: Uint8Array, off: number, end: number, p: PacketInfo
 
 export function decodeSll2(b: Uint8Array, off: number, end: number, p: PacketInfo): DecodeStatus {
   if (end - off < SLL2_HEADER_LEN) return DecodeStatus.Truncated;
+  p.rareDirty = 1;
   p.sllPktType = b[off + SLL2.PKT_TYPE];
   if (b[off + SLL2.ADDR_LEN] === MAC_LEN) p.ethSrcOff = off + SLL2.ADDR;
   const proto = u16(b, off + SLL2.PROTOCOL);

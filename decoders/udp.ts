@@ -2,53 +2,73 @@
 //  0              16             31
 // |  Source Port  |   Dest Port   |
 // |    Length     |   Checksum    |
-import { u16 } from './bytes';
+import { u16, viewOf } from './bytes';
 import { DecodeStatus, Layer, type PacketInfo } from './packet-info';
 import { setEncap } from './encap';
 import { EtherType } from './ethertype';
 
-export const UDP_HEADER_LEN = 8;
-const F = { SRC_PORT: 0, DST_PORT: 2, LENGTH: 4, CHECKSUM: 6 } as const;
+const enum F { SRC_PORT = 0, DST_PORT = 2, LENGTH = 4, CHECKSUM = 6, PAYLOAD = 8 }
+export const UDP_HEADER_LEN: number = F.PAYLOAD;
 
 /** Tunnels tshark decodes by UDP port (its defaults). */
-export const UdpTunnelPort = {
+export const enum UdpTunnelPort {
   /** VXLAN, RFC 7348: flags (1), reserved (3), VNI (3), reserved (1), then Ethernet. */
-  VXLAN: 4789,
+  VXLAN = 4789,
   /** Geneve, RFC 8926: ver|optlen (1), flags (1), protocol type (2), VNI (3), reserved (1), options. */
-  GENEVE: 6081,
+  GENEVE = 6081,
   /** MPLS in UDP, RFC 7510: a label stack. */
-  MPLS: 6635,
-} as const;
+  MPLS = 6635,
+}
 const VXLAN_HEADER_LEN = 8;
 const GENEVE_HEADER_LEN = 8;
 
 /** Fills `p` from the UDP header at `off` (end: the IP layer's end). Never throws. */
 export function decodeUdp(b: Uint8Array, off: number, end: number, p: PacketInfo): DecodeStatus {
   const avail = end - off;
-  if (avail < 4) return DecodeStatus.Truncated;
+  if (avail < F.PAYLOAD) return decodeCutUdp(b, off, avail, p);
+  const v = viewOf(b);
+  const ports = v.getUint32(off + F.SRC_PORT);
+  const src = ports >>> 16;
+  const dst = ports & 0xffff;
+  const len = v.getUint16(off + F.LENGTH); // header + payload, bytes
+  // This path writes the whole transport-layer group (see PacketInfo.rareDirty).
+  p.clearNotUdp();
   p.l4Offset = off;
-  const src = u16(b, off + F.SRC_PORT);
-  const dst = u16(b, off + F.DST_PORT);
   p.srcPort = src;
   p.dstPort = dst;
-  if (avail < UDP_HEADER_LEN) return DecodeStatus.Truncated;
-  const len = u16(b, off + F.LENGTH); // header + payload, bytes
   p.udpLen = len;
   p.layers |= Layer.Udp;
-  p.payloadOffset = off + UDP_HEADER_LEN;
-  p.payloadLen = avail - UDP_HEADER_LEN;
+  p.payloadOffset = off + F.PAYLOAD;
+  p.payloadLen = avail - F.PAYLOAD;
   // 0 is legal only in IPv6 jumbograms, which we do not decode (nor does tshark).
-  if (len < UDP_HEADER_LEN) return DecodeStatus.Malformed;
+  if (len < F.PAYLOAD) return DecodeStatus.Malformed;
   // tshark tries the lower port first.
-  const lo = src < dst ? src : dst;
-  const hi = src < dst ? dst : src;
-  if (isTunnelPort(lo)) tunnel(b, off + UDP_HEADER_LEN, end, lo, p);
-  else if (isTunnelPort(hi)) tunnel(b, off + UDP_HEADER_LEN, end, hi, p);
+  if (isTunnelPort(src) || isTunnelPort(dst)) {
+    const lo = src < dst ? src : dst;
+    const hi = src < dst ? dst : src;
+    tunnel(b, off + F.PAYLOAD, end, isTunnelPort(lo) ? lo : hi, p);
+  }
   return DecodeStatus.Ok;
 }
 
+/** A header cut by the snaplen: the ports when they are there. */
+function decodeCutUdp(b: Uint8Array, off: number, avail: number, p: PacketInfo): DecodeStatus {
+  if (avail >= 4) {
+    p.resetTransport();
+    p.l4Offset = off;
+    p.srcPort = u16(b, off + F.SRC_PORT);
+    p.dstPort = u16(b, off + F.DST_PORT);
+  }
+  return DecodeStatus.Truncated;
+}
+
+/** VXLAN, Geneve, MPLS-in-UDP; one range test first keeps the common ports to one branch. */
 function isTunnelPort(port: number): boolean {
-  return port === UdpTunnelPort.VXLAN || port === UdpTunnelPort.GENEVE || port === UdpTunnelPort.MPLS;
+  return (
+    port >= UdpTunnelPort.VXLAN &&
+    port <= UdpTunnelPort.MPLS &&
+    (port === UdpTunnelPort.VXLAN || port === UdpTunnelPort.GENEVE || port === UdpTunnelPort.MPLS)
+  );
 }
 
 /** Records the packet that the UDP tunnel on `port` carries at b[o .. end). */

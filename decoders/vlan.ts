@@ -8,7 +8,7 @@ import { decodeLlc, IEEE_802_3_MAX_LEN } from './ethernet';
 import { EtherType } from './ethertype';
 
 export const VLAN_TAG_LEN = 4;
-const F = { TCI: 0, TYPE: 2 } as const;
+const enum F { TCI = 0, TYPE = 2 }
 const VID_MASK = 0x0fff;
 
 export function isVlanType(t: number): boolean {
@@ -25,6 +25,7 @@ export function decodeVlan(b: Uint8Array, off: number, end: number, p: PacketInf
   else if (n === 1) p.vlanId1 = vid;
   p.vlanTagOffs[n] = off;
   p.vlanCount = n + 1;
+  p.rareDirty = 1;
   p.layers |= Layer.Vlan;
   const type = u16(b, off + F.TYPE);
   // A length after a tag: 802.3 + LLC inside the VLAN.
