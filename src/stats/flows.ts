@@ -174,6 +174,9 @@ export interface FlowSummary {
 
 // Record layout: per flow one block of doubles (counters and times) and one block of 32-bit words
 // (flags, states, sequence numbers, host ids), so a packet touches two or three cache lines.
+// Originator and responder fields are adjacent, originator first (O_/R_ counters, U_HOSTO/R,
+// U_FINO/R, U_SEQO/R, B_ORIG/RESP; flag bits F_FIN_O/R, F_FINACK_O/R, F_SEQ_O/R): add() and tcp()
+// pick the sender's or the peer's by offset from `fo` instead of branching on the direction.
 const FS = 10; // doubles per flow
 const O_PKTS = 0, R_PKTS = 1, O_IP = 2, R_IP = 3, O_PAY = 4, R_PAY = 5, O_FRAME = 6, R_FRAME = 7, START = 8, LAST = 9;
 const US = 10; // 32-bit words per flow
@@ -293,6 +296,33 @@ function looksLikeReply(sp: number, dp: number): boolean {
 
 // slots of FlowTable.clock
 const NOW = 0, TCP_TIMEOUT = 1, TCP_CLOSED_TIMEOUT = 2, UDP_TIMEOUT = 3, OTHER_TIMEOUT = 4;
+/** The time of the packet in add(). */
+const PACKET = 5;
+
+/** Timeout slot of a TCP flow by its endpoint states [orig * 8 + resp]: short once either end reset or both closed. */
+const TCP_TIMEOUT_OF = new Uint8Array(64);
+for (let o = 0; o < 8; o++) {
+  for (let r = 0; r < 8; r++) {
+    const closed = o === E.RESET || r === E.RESET || (o === E.CLOSED && r === E.CLOSED);
+    TCP_TIMEOUT_OF[o * 8 + r] = closed ? TCP_CLOSED_TIMEOUT : TCP_TIMEOUT;
+  }
+}
+
+/** netstat-style TCP state after a packet, from the state before and the flow's flags after it. */
+function wireNext(ns: number, fl: number, syn: boolean, ack: boolean, rst: boolean, fo: number): number {
+  if (rst || ns === T.RESET) return T.RESET;
+  if ((fl & (F_FIN_O | F_FIN_R)) !== 0) {
+    if ((fl & (F_FIN_O | F_FIN_R)) !== (F_FIN_O | F_FIN_R)) return T.FIN_WAIT;
+    return (fl & (F_FINACK_O | F_FINACK_R)) === (F_FINACK_O | F_FINACK_R) ? T.TIME_WAIT : T.CLOSING;
+  }
+  if (syn) return ack ? (ns <= T.SYN_SENT ? T.SYN_RECEIVED : ns) : ns === T.NONE ? T.SYN_SENT : ns;
+  if (ns === T.SYN_RECEIVED) return fo === 1 && ack ? T.ESTABLISHED : ns;
+  if (ns === T.NONE || (ns === T.SYN_SENT && fo === 0)) return T.ESTABLISHED;
+  return ns;
+}
+
+/** log2 of the entries of FlowTable's lookup cache (64 KB). */
+const CACHE_BITS = 14;
 
 export class FlowTable {
   readonly table: KeyTable;
@@ -303,7 +333,7 @@ export class FlowTable {
   private topMin = 0;
   private readonly topN: number;
   /** [now, timeouts...] in µs: doubles kept in a typed array (see add()). */
-  private readonly clock = new Float64Array(5);
+  private readonly clock = new Float64Array(6);
   total = 0;
   expired = 0;
   reused = 0;
@@ -314,6 +344,19 @@ export class FlowTable {
   get nowUs(): number {
     return this.clock[NOW];
   }
+  /**
+   * A small cache in front of the table, indexed by a hash of the key as the packet carries it
+   * (source first), two-way set associative (entries 2s and 2s + 1, most recent first): entries
+   * hold the id, a tag from the hash and 1 if the source is endpoint A (see idShift). A packet of
+   * a flow seen recently in the same direction skips canonical ordering, the probe key and the
+   * table's hash probe. An entry is only a hint: add() accepts it when its tag matches and the key
+   * of the entry it names equals the packet's; a removed entry's key is cleared (word 9 = 0
+   * matches no packet).
+   */
+  private readonly cache = new Int32Array(1 << CACHE_BITS);
+  /** Cache entries: id << idShift | tag << 1 | srcIsA, the tag (tagMask) being bits of the key's hash. */
+  private readonly idShift: number;
+  private readonly tagMask: number;
   /** Set by add(): the packet went from the originator (1) or the responder (0). */
   lastFromOrig = 0;
   /** Set by add(): the packet's source / destination host ids (-1 unknown). */
@@ -327,6 +370,11 @@ export class FlowTable {
   ) {
     const cap = opts.maxFlows ?? DEFAULT_MAX_FLOWS;
     this.table = new KeyTable(cap, KEY_WORDS, true);
+    let idBits = 1;
+    while (idBits < 32 && cap > 2 ** idBits) idBits++;
+    const tagBits = Math.max(0, Math.min(12, 31 - idBits));
+    this.tagMask = (1 << tagBits) - 1;
+    this.idShift = tagBits + 1;
     this.s = new FlowStore(cap, false);
     this.topN = opts.top ?? 20;
     this.top = new FlowStore(Math.max(1, this.topN), true);
@@ -334,7 +382,10 @@ export class FlowTable {
     this.clock[TCP_CLOSED_TIMEOUT] = (opts.tcpClosedTimeout ?? 5) * 1e6;
     this.clock[UDP_TIMEOUT] = (opts.udpTimeout ?? 60) * 1e6;
     this.clock[OTHER_TIMEOUT] = (opts.otherTimeout ?? 60) * 1e6;
-    this.table.onEvict = (id) => this.finish(id, FlowEnd.Evicted);
+    this.table.onEvict = (id) => {
+      this.finish(id, FlowEnd.Evicted);
+      this.table.keys[id * KEY_WORDS + 9] = 0; // no longer a flow: the cache must not find it
+    };
   }
 
   get evicted(): number {
@@ -389,22 +440,123 @@ export class FlowTable {
       d2 = ((data[b + 8] << 24) | (data[b + 9] << 16) | (data[b + 10] << 8) | data[b + 11]) >>> 0;
       d3 = ((data[b + 12] << 24) | (data[b + 13] << 16) | (data[b + 14] << 8) | data[b + 15]) >>> 0;
     }
-    // canonical order: source first when (src, sp) <= (dst, dp)
-    let srcIsA: boolean;
-    if (s0 !== d0) srcIsA = s0 < d0;
-    else if (s1 !== d1) srcIsA = s1 < d1;
-    else if (s2 !== d2) srcIsA = s2 < d2;
-    else if (s3 !== d3) srcIsA = s3 < d3;
-    else srcIsA = sp <= dp;
+    const w9 = ((echoId << 16) | (fam << 8) | (echo ? 0x80 : 0) | (proto & 0x7f)) >>> 0;
+    const ports = ((sp << 16) | dp) >>> 0;
+
+    // Times are doubles above the small-integer range: they stay in locals and typed arrays and
+    // are never passed to or returned from calls (which would allocate a heap number each time).
+    const ts = p.tsSec * 1e6 + Math.floor(p.tsNsec / 1000);
+    const clock = this.clock;
+    clock[PACKET] = ts;
+    if (ts > clock[NOW]) clock[NOW] = ts;
+
+    // The lookup cache (see `cache`): its entry for the key as sent, checked against the key of
+    // the entry it names. Direction selects word offsets (no branch on it): the source's address
+    // is key word 0 when it is endpoint A, else word 4; the ports word is (sp, dp) or (dp, sp).
     const t = this.table;
-    const k = t.probe;
-    if (srcIsA) {
-      k[0] = s0; k[1] = s1; k[2] = s2; k[3] = s3; k[4] = d0; k[5] = d1; k[6] = d2; k[7] = d3;
-      k[8] = ((sp << 16) | dp) >>> 0;
-    } else {
-      k[0] = d0; k[1] = d1; k[2] = d2; k[3] = d3; k[4] = s0; k[5] = s1; k[6] = s2; k[7] = s3;
-      k[8] = ((dp << 16) | sp) >>> 0;
+    const keys = t.keys;
+    const x = Math.imul(s0 ^ s3 ^ w9, 0x9e3779b1) ^ Math.imul(d0 ^ d3, 0x85ebca6b) ^ ports;
+    const hx = Math.imul(x ^ (x >>> 15), 0xc2b2ae35);
+    const c = (hx >>> (33 - CACHE_BITS)) << 1; // even
+    const tagMask = this.tagMask;
+    const tag = (hx >>> 7) & tagMask; // (hash bits 7-18; the set takes 19-31)
+    const idShift = this.idShift;
+    const cache = this.cache;
+    let id = -1;
+    let srcIsA = 0;
+    // two ways, c (the most recent) then c + 1; a hit in the second moves to the first
+    for (let j = 0; j < 2; j++) {
+      const e = cache[c + j];
+      // the tag first: a table with many flows mostly misses, and then reads no key
+      if (((e >>> 1) & tagMask) !== tag) continue;
+      const a = e & 1;
+      const base = (e >>> idShift) * KEY_WORDS;
+      const sa = base + ((a ^ 1) << 2);
+      const da = base + (a << 2);
+      const rot = (a ^ 1) << 4;
+      if (
+        keys[base + 9] === w9 && keys[sa] === s0 && keys[da] === d0 &&
+        keys[base + 8] === (((ports << rot) | (ports >>> (32 - rot))) >>> 0) &&
+        (fam === 4 || (keys[sa + 1] === s1 && keys[sa + 2] === s2 && keys[sa + 3] === s3 && keys[da + 1] === d1 && keys[da + 2] === d2 && keys[da + 3] === d3))
+      ) {
+        id = e >>> idShift;
+        srcIsA = a;
+        if (j === 1) {
+          cache[c + 1] = cache[c];
+          cache[c] = e;
+        }
+        break;
+      }
     }
+    if (id >= 0) this.revisit(id, p, srcIsA === 1, proto, sp, dp, echo);
+    else {
+      const r = this.raw;
+      r[0] = s0; r[1] = s1; r[2] = s2; r[3] = s3; r[4] = d0; r[5] = d1; r[6] = d2; r[7] = d3;
+      id = this.lookup(p, fam, proto, sp, dp, echo, echoId);
+      srcIsA = this.rawSrcIsA;
+      cache[c + 1] = cache[c];
+      cache[c] = (id << idShift) | (tag << 1) | srcIsA;
+    }
+
+    // fo: 1 when the packet went from the originator. The originator's and the responder's
+    // fields are adjacent (counters, host ids, endpoint states): fo picks one by offset.
+    const st = this.s;
+    const w = id * US;
+    const fo = 1 ^ (st.u[w + U_FLAGS] & F_ORIG_IS_A) ^ srcIsA; // (F_ORIG_IS_A is bit 0)
+    this.lastFromOrig = fo;
+    const f = st.f;
+    const base = id * FS;
+    // first and last packet time as min and max (captures are not always in time order)
+    if (ts > f[base + LAST]) f[base + LAST] = ts;
+    if (ts < f[base + START]) f[base + START] = ts;
+    // O_x and R_x are adjacent: the sender's counters start at o
+    const o = base + (fo ^ 1);
+    f[o + O_PKTS]++;
+    f[o + O_IP] += p.ipTotalLen;
+    f[o + O_PAY] += p.payloadLen;
+    f[o + O_FRAME] += p.wireLen;
+    const hosts = st.i;
+    this.srcHost = hosts[w + U_HOSTR - fo];
+    this.dstHost = hosts[w + U_HOSTO + fo];
+    if (proto === 6) {
+      const pay = p.payloadLen;
+      if ((p.tcpFlags & 0x17) !== 0x10 || !this.tcpAck(id, p, fo, pay)) this.tcp(id, p, fo, pay);
+    } else {
+      if (proto === 17 && p.payloadLen > 0) this.letter(id, HL.D, fo);
+      st.b[id * UB + B_RESP - fo] = E.ESTABLISHED;
+      if ((st.u[w + U_FLAGS] & F_SERVED) === 0 && fo === 0) this.served(id, proto);
+    }
+    return id;
+  }
+
+  /** Source and destination address words of the packet in add() (IPv4: words 0 and 4), for lookup(). */
+  private readonly raw = new Uint32Array(8);
+  /** Set by lookup(): 1 when the source is endpoint A of the canonical key. */
+  private rawSrcIsA = 0;
+
+  /**
+   * add() without the cache: the flow of the packet whose addresses are in `raw`, from the table
+   * (with add()'s checks of a found flow) or new. Kept out of add() so that the compiler spends its
+   * inlining budget on the path every packet takes.
+   */
+  private lookup(p: PacketInfo, fam: number, proto: number, sp: number, dp: number, echo: boolean, echoId: number): number {
+    const r = this.raw;
+    const t = this.table;
+    // canonical order: source first when (src, sp) <= (dst, dp)
+    let a: boolean;
+    if (r[0] !== r[4]) a = r[0] < r[4];
+    else if (r[1] !== r[5]) a = r[1] < r[5];
+    else if (r[2] !== r[6]) a = r[2] < r[6];
+    else if (r[3] !== r[7]) a = r[3] < r[7];
+    else a = sp <= dp;
+    this.rawSrcIsA = a ? 1 : 0;
+    const k = t.probe;
+    const sa = a ? 0 : 4;
+    for (let i = 0; i < 4; i++) {
+      k[i] = r[sa + i];
+      k[4 + i] = r[(sa ^ 4) + i];
+    }
+    k[8] = a ? ((sp << 16) | dp) >>> 0 : ((dp << 16) | sp) >>> 0;
     k[9] = ((echoId << 16) | (fam << 8) | (echo ? 0x80 : 0) | (proto & 0x7f)) >>> 0;
     // Words 1-3 and 5-7 of an IPv4 key are always zero: hash only the others (any function of
     // the key is fine as long as equal keys hash equally).
@@ -415,73 +567,44 @@ export class FlowTable {
       for (let i = 0; i < KEY_WORDS; i++) h = Math.imul(((h << 5) | (h >>> 27)) ^ k[i], 0x9e3779b1);
       h = mix32(h >>> 0);
     }
-
-    // Times are doubles above the small-integer range: they stay in locals and typed arrays and
-    // are never passed to or returned from calls (which would allocate a heap number each time).
-    const ts = p.tsSec * 1e6 + Math.floor(p.tsNsec / 1000);
-    const clock = this.clock;
-    if (ts > clock[NOW]) clock[NOW] = ts;
-    const st = this.s;
-    const flags = p.tcpFlags;
     // (IPv4: words 1-3 and 5-7 are zero in every IPv4 key, and word 9 holds the family)
     let id = fam === 4 ? t.findBy(h, 0, 4, 8, 9) : t.find(h);
-    if (id >= 0) {
-      const idle = ts - st.f[id * FS + LAST];
-      if (idle > clock[this.timeoutOf(id, proto)]) {
-        this.expired++;
-        this.restart(id, p, srcIsA, proto, sp, dp, echo, FlowEnd.Idle);
-      } else if (
-        proto === 6 && (flags & 0x12) === 0x02 &&
-        (st.b[id * UB + B_ORIG] >= E.CLOSED || st.b[id * UB + B_RESP] >= E.CLOSED)
-      ) {
-        this.reused++;
-        this.restart(id, p, srcIsA, proto, sp, dp, echo, FlowEnd.Reused);
-      }
-      t.touch(id);
-    } else {
+    if (id >= 0) this.revisit(id, p, a, proto, sp, dp, echo);
+    else {
       id = t.insert(h);
       this.total++;
-      this.init(id, p, srcIsA, proto, sp, dp, echo);
+      this.init(id, p, a, proto, sp, dp, echo);
       this.created(id, fam, proto, k);
     }
-
-    const fromOrig = ((st.u[id * US + U_FLAGS] & F_ORIG_IS_A) !== 0) === srcIsA;
-    this.lastFromOrig = fromOrig ? 1 : 0;
-    const len = p.wireLen;
-    const ipLen = p.ipTotalLen;
-    const pay = p.payloadLen;
-    const f = st.f;
-    // first and last packet time as min and max (captures are not always in time order)
-    if (ts > f[id * FS + LAST]) f[id * FS + LAST] = ts;
-    if (ts < f[id * FS + START]) f[id * FS + START] = ts;
-    // O_x and R_x are adjacent: the sender's counters start at o
-    const o = id * FS + (fromOrig ? 0 : 1);
-    f[o + O_PKTS]++;
-    f[o + O_IP] += ipLen;
-    f[o + O_PAY] += pay;
-    f[o + O_FRAME] += len;
-    this.srcHost = st.i[id * US + (fromOrig ? U_HOSTO : U_HOSTR)];
-    this.dstHost = st.i[id * US + (fromOrig ? U_HOSTR : U_HOSTO)];
-    if (proto === 6) this.tcp(id, p, fromOrig, pay);
-    else {
-      if (proto === 17 && pay > 0) this.letter(id, HL.D, fromOrig);
-      if (fromOrig) st.b[id * UB + B_ORIG] = E.ESTABLISHED;
-      else {
-        st.b[id * UB + B_RESP] = E.ESTABLISHED;
-        if ((st.u[id * US + U_FLAGS] & F_SERVED) === 0) this.served(id, k, proto);
-      }
-    }
     return id;
+  }
+
+  /**
+   * A packet of the existing flow `id` (time in clock[PACKET]): the flow ends first and starts
+   * again under the same key when it was idle past its timeout, or when a SYN reuses the ports of
+   * a closed connection; then it becomes the most recently used.
+   */
+  private revisit(id: number, p: PacketInfo, srcIsA: boolean, proto: number, sp: number, dp: number, echo: boolean): void {
+    const st = this.s;
+    const clock = this.clock;
+    if (clock[PACKET] - st.f[id * FS + LAST] > clock[this.timeoutOf(id, proto)]) {
+      this.expired++;
+      this.restart(id, p, srcIsA, proto, sp, dp, echo, FlowEnd.Idle);
+    } else if (
+      proto === 6 && (p.tcpFlags & 0x12) === 0x02 &&
+      (st.b[id * UB + B_ORIG] >= E.CLOSED || st.b[id * UB + B_RESP] >= E.CLOSED)
+    ) {
+      this.reused++;
+      this.restart(id, p, srcIsA, proto, sp, dp, echo, FlowEnd.Reused);
+    }
+    this.table.touch(id);
   }
 
   /** Index in `clock` of the flow's idle timeout. */
   private timeoutOf(id: number, proto: number): number {
     if (proto !== 6) return proto === 17 ? UDP_TIMEOUT : OTHER_TIMEOUT;
     const b = this.s.b;
-    const o = b[id * UB + B_ORIG];
-    const r = b[id * UB + B_RESP];
-    if (o === E.RESET || r === E.RESET || (o === E.CLOSED && r === E.CLOSED)) return TCP_CLOSED_TIMEOUT;
-    return TCP_TIMEOUT;
+    return TCP_TIMEOUT_OF[b[id * UB + B_ORIG] * 8 + b[id * UB + B_RESP]];
   }
 
   /** Ends the flow in `id` and starts a new one under the same key. */
@@ -552,60 +675,64 @@ export class FlowTable {
   }
 
   /** The responder answered: its port counts as served (Zeek's known_services rule). */
-  private served(id: number, k: Uint32Array, proto: number): void {
+  private served(id: number, proto: number): void {
     const s = this.s;
     s.u[id * US + U_FLAGS] |= F_SERVED;
     const r = s.i[id * US + U_HOSTR];
     if (this.hosts === null || r < 0 || (proto !== 6 && proto !== 17)) return;
-    const respPort = (s.u[id * US + U_FLAGS] & F_ORIG_IS_A) !== 0 ? k[8] & 0xffff : k[8] >>> 16;
+    const k8 = this.table.keys[id * KEY_WORDS + 8];
+    const respPort = (s.u[id * US + U_FLAGS] & F_ORIG_IS_A) !== 0 ? k8 & 0xffff : k8 >>> 16;
     this.hosts.served.add(r, portHash(proto === 6 ? 0 : 1, respPort));
   }
 
-  private letter(id: number, l: number, fromOrig: boolean): void {
+  /** Records history letter `l` (HL) of the originator (fo 1) or the responder (fo 0), once. */
+  private letter(id: number, l: number, fo: number): void {
     const s = this.s;
-    const bit = 1 << (fromOrig ? l : l + 16);
-    if ((s.u[id * US + U_HMASK] & bit) !== 0) return;
-    s.u[id * US + U_HMASK] |= bit;
+    const ro = fo ^ 1;
+    const bit = 1 << (l + (ro << 4));
+    const m = s.u[id * US + U_HMASK];
+    if ((m & bit) !== 0) return;
+    s.u[id * US + U_HMASK] = m | bit;
     const n = s.b[id * UB + B_HLEN];
     if (n >= HIST) return;
-    s.hist[id * HIST + n] = HL_CHARS.charCodeAt(l) + (fromOrig ? 0 : 32);
+    s.hist[id * HIST + n] = HL_CHARS.charCodeAt(l) + (ro << 5); // lower case for the responder
     s.b[id * UB + B_HLEN] = n + 1;
   }
 
-  private tcp(id: number, p: PacketInfo, fromOrig: boolean, pay: number): void {
+  /**
+   * History, Zeek endpoint states and wire state of a TCP packet; fo = 1 from the originator.
+   * The sender's and the peer's fields are picked by offset from fo, not by branches (which the
+   * CPU cannot predict on a link carrying both directions); SYN, FIN and RST (rare) are handled in
+   * blocks the common ACK / PSH-ACK packet skips.
+   */
+  private tcp(id: number, p: PacketInfo, fo: number, pay: number): void {
     const s = this.s;
+    const u = s.u;
+    const bs = s.b;
+    const w = id * US;
     const f = p.tcpFlags;
+    const ctl = (f & 0x07) !== 0;
     const syn = (f & 0x02) !== 0;
     const ack = (f & 0x10) !== 0;
     const fin = (f & 0x01) !== 0;
     const rst = (f & 0x04) !== 0;
-    const seq = p.tcpSeq >>> 0;
-    s.u[id * US + U_TCPFL] |= fromOrig ? f & 0xffff : (f & 0xffff) << 16;
+    u[w + U_TCPFL] |= (f & 0xffff) << ((fo ^ 1) << 4);
     // history
-    if (syn) this.letter(id, fin || rst ? HL.Q : ack ? HL.H : HL.S, fromOrig);
-    if (fin) this.letter(id, HL.F, fromOrig);
-    if (rst) this.letter(id, HL.R, fromOrig);
-    if (pay > 0) this.letter(id, HL.D, fromOrig);
-    else if (ack && !syn && !fin && !rst) this.letter(id, HL.A, fromOrig);
-    if (p.tcpWindow === 0 && !syn && !rst && !fin) this.letter(id, HL.W, fromOrig);
-    const u = s.u;
-    const bs = s.b;
-    const w = id * US;
-    if (pay > 0) {
-      const end = (seq + pay) >>> 0;
-      const seqBit = fromOrig ? F_SEQ_O : F_SEQ_R;
-      const se = w + (fromOrig ? U_SEQO : U_SEQR);
-      // (sequence comparisons inline: 32-bit numbers passed to a call would allocate)
-      if ((u[w + U_FLAGS] & seqBit) !== 0 && ((u[se] - end) | 0) >= 0) this.letter(id, HL.T, fromOrig);
-      if ((u[w + U_FLAGS] & seqBit) === 0 || ((end - u[se]) | 0) >= 0) u[se] = end;
-      u[w + U_FLAGS] |= seqBit;
+    if (ctl) {
+      if (syn) this.letter(id, fin || rst ? HL.Q : ack ? HL.H : HL.S, fo);
+      if (fin) this.letter(id, HL.F, fo);
+      if (rst) this.letter(id, HL.R, fo);
     }
+    if (pay > 0) this.letter(id, HL.D, fo);
+    else if (ack && !ctl) this.letter(id, HL.A, fo);
+    if (!ctl && p.tcpWindow === 0) this.letter(id, HL.W, fo);
+    if (pay > 0) this.seqData(id, p, fo, pay);
 
     // Zeek endpoint states: es = the sender's byte, ps = the peer's
-    const es = id * UB + (fromOrig ? B_ORIG : B_RESP);
-    const ps = id * UB + (fromOrig ? B_RESP : B_ORIG);
+    const es = id * UB + B_RESP - fo;
     const e = bs[es];
     if (syn && e !== E.RESET) {
+      const ps = id * UB + B_ORIG + fo;
       if (!ack) {
         if (e === E.INACTIVE || e === E.PARTIAL) bs[es] = E.SYN_SENT;
       } else if (e === E.INACTIVE || e === E.SYN_SENT || e === E.PARTIAL || e === E.SYN_ACK_SENT) {
@@ -614,50 +741,71 @@ export class FlowTable {
           bs[ps] = E.ESTABLISHED;
         } else bs[es] = E.SYN_ACK_SENT;
       }
-      if (!fromOrig && (u[w + U_FLAGS] & F_SERVED) === 0 && ack) this.served(id, this.keyOf(id), 6);
+      if (fo === 0 && (u[w + U_FLAGS] & F_SERVED) === 0 && ack) this.served(id, 6);
     } else if (e === E.INACTIVE && (ack || pay > 0)) bs[es] = E.PARTIAL;
-    if (fin && bs[es] !== E.RESET) bs[es] = E.CLOSED;
-    if (rst) bs[es] = E.RESET;
-    if (!fromOrig && !rst && pay > 0 && (s.u[id * US + U_FLAGS] & F_SERVED) === 0) this.served(id, this.keyOf(id), 6);
+    if (ctl) {
+      if (fin && bs[es] !== E.RESET) bs[es] = E.CLOSED;
+      if (rst) bs[es] = E.RESET;
+    }
+    if (pay > 0 && !rst && (u[w + U_FLAGS] & F_SERVED) === 0 && fo === 0) this.served(id, 6);
 
     // netstat-style state on the wire
-    let fl = s.u[id * US + U_FLAGS];
     if (fin) {
-      fl |= fromOrig ? F_FIN_O : F_FIN_R;
-      const finSeq = (seq + pay + (syn ? 1 : 0) + 1) >>> 0;
-      if (fromOrig) s.u[id * US + U_FINO] = finSeq;
-      else s.u[id * US + U_FINR] = finSeq;
+      u[w + U_FLAGS] |= F_FIN_R >>> fo; // F_FIN_O from the originator
+      u[w + U_FINR - fo] = (p.tcpSeq + pay + (syn ? 1 : 0) + 1) >>> 0;
     }
-    if (ack) {
-      const ackNo = p.tcpAck >>> 0;
-      if (fromOrig && (fl & F_FIN_R) !== 0 && ((ackNo - s.u[id * US + U_FINR]) | 0) >= 0) fl |= F_FINACK_R;
-      if (!fromOrig && (fl & F_FIN_O) !== 0 && ((ackNo - s.u[id * US + U_FINO]) | 0) >= 0) fl |= F_FINACK_O;
-    }
-    s.u[id * US + U_FLAGS] = fl;
-    const ns = s.b[id * UB + B_NET];
-    let next = ns;
-    if (rst) next = T.RESET;
-    else if (ns === T.RESET) next = T.RESET;
-    else if ((fl & (F_FIN_O | F_FIN_R)) !== 0) {
-      const both = (fl & (F_FIN_O | F_FIN_R)) === (F_FIN_O | F_FIN_R);
-      if (both) next = (fl & (F_FINACK_O | F_FINACK_R)) === (F_FINACK_O | F_FINACK_R) ? T.TIME_WAIT : T.CLOSING;
-      else next = T.FIN_WAIT;
-    } else if (syn && !ack) {
-      if (ns === T.NONE) next = T.SYN_SENT;
-    } else if (syn && ack) {
-      if (ns <= T.SYN_SENT) next = T.SYN_RECEIVED;
-    } else if (ns === T.SYN_RECEIVED) {
-      if (fromOrig && ack) next = T.ESTABLISHED;
-    } else if (ns === T.NONE || (ns === T.SYN_SENT && !fromOrig)) next = T.ESTABLISHED;
-    s.b[id * UB + B_NET] = next;
+    let fl = u[w + U_FLAGS];
+    // an ACK at or past the peer's FIN acknowledges it (F_FIN_O << 1 = F_FIN_R, and so on)
+    // (sequence comparisons inline: 32-bit numbers passed to a call would allocate)
+    if (ack && (fl & (F_FIN_O << fo)) !== 0 && (((p.tcpAck >>> 0) - u[w + U_FINO + fo]) | 0) >= 0) u[w + U_FLAGS] = fl |= F_FINACK_O << fo;
+    const nb = id * UB + B_NET;
+    const ns = bs[nb];
+    const next = wireNext(ns, fl, syn, ack, rst, fo);
+    if (next !== ns) bs[nb] = next;
   }
 
-  private readonly keyBuf = new Uint32Array(KEY_WORDS);
-  private keyOf(id: number): Uint32Array {
-    const k = this.table.keys;
-    const b = id * KEY_WORDS;
-    for (let i = 0; i < KEY_WORDS; i++) this.keyBuf[i] = k[b + i];
-    return this.keyBuf;
+  /**
+   * tcp() for the commonest packet: an ACK without SYN, FIN or RST, from a sender whose endpoint
+   * is active and whose history already has the packet's letter (A, or D with payload), window
+   * not zero. Returns false, having changed nothing, for any other packet (then call tcp()).
+   * Small enough for the compiler to inline into add().
+   */
+  private tcpAck(id: number, p: PacketInfo, fo: number, pay: number): boolean {
+    const s = this.s;
+    const u = s.u;
+    const w = id * US;
+    const ro = fo ^ 1;
+    if (
+      (u[w + U_HMASK] & (1 << ((pay > 0 ? HL.D : HL.A) + (ro << 4)))) === 0 ||
+      p.tcpWindow === 0 || s.b[id * UB + B_RESP - fo] === E.INACTIVE
+    ) return false;
+    u[w + U_TCPFL] |= (p.tcpFlags & 0xffff) << (ro << 4);
+    if (pay > 0) {
+      this.seqData(id, p, fo, pay);
+      if ((u[w + U_FLAGS] & F_SERVED) === 0 && fo === 0) this.served(id, 6);
+    }
+    let fl = u[w + U_FLAGS];
+    // (the peer's FIN acknowledged: as in tcp())
+    if ((fl & (F_FIN_O << fo)) !== 0 && (((p.tcpAck >>> 0) - u[w + U_FINO + fo]) | 0) >= 0) u[w + U_FLAGS] = fl |= F_FINACK_O << fo;
+    const nb = id * UB + B_NET;
+    const ns = s.b[nb];
+    if (ns !== T.ESTABLISHED || (fl & (F_FIN_O | F_FIN_R)) !== 0) {
+      const next = wireNext(ns, fl, false, true, false, fo);
+      if (next !== ns) s.b[nb] = next;
+    }
+    return true;
+  }
+
+  /** `pay` bytes of payload: the retransmission letter and the sender's highest sequence number. */
+  private seqData(id: number, p: PacketInfo, fo: number, pay: number): void {
+    const u = this.s.u;
+    const w = id * US;
+    const end = (p.tcpSeq + pay) >>> 0;
+    const seqBit = F_SEQ_R >>> fo; // F_SEQ_O from the originator
+    const se = w + U_SEQR - fo; // U_SEQO from the originator
+    if ((u[w + U_FLAGS] & seqBit) !== 0 && ((u[se] - end) | 0) >= 0) this.letter(id, HL.T, fo);
+    if ((u[w + U_FLAGS] & seqBit) === 0 || ((end - u[se]) | 0) >= 0) u[se] = end;
+    u[w + U_FLAGS] |= seqBit;
   }
 
   /**
@@ -706,6 +854,7 @@ export class FlowTable {
 
   /** A flow leaves the table (or restarts): count its verdict, keep it if it is among the largest. */
   private finish(id: number, reason: number): void {
+    if (this.onFlowEndMonitor !== null) this.onFlowEndMonitor(id, reason);
     if (this.onFlowEnd !== null) this.onFlowEnd(id, reason);
     if (this.foldCounts) {
       if (this.ports !== null) this.foldPorts(id, this.ports.v);
@@ -751,6 +900,7 @@ export class FlowTable {
       this.expired++;
       this.finish(id, FlowEnd.Idle);
       t.remove(id);
+      t.keys[id * KEY_WORDS + 9] = 0; // (see cache)
     }
   }
 
@@ -801,6 +951,8 @@ export class FlowTable {
 
   /** Called when a flow ends (see FlowEndHook); set by exporters. */
   onFlowEnd: FlowEndHook | null = null;
+  /** Called when a flow ends, before onFlowEnd; set by the security monitor (src/detect), which folds per-flow counts. */
+  onFlowEndMonitor: FlowEndHook | null = null;
 
   /** Fills `rec` with the numbers of the flow in table entry `id` (no allocation). */
   readFlow(id: number, rec: FlowRecord): void {
