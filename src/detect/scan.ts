@@ -28,6 +28,7 @@ import { DistinctSketches, mix32 } from '../stats/sketch';
 import { microsToSeconds } from '../stats/time';
 import { hashAt, textAt, DST } from './addr';
 import { PortSet } from './port-set';
+import { Fs } from './services';
 
 export const TECHNIQUES = ['SYN', 'CONNECT', 'FIN', 'NULL', 'XMAS', 'ACK', 'UDP'] as const;
 export type Technique = (typeof TECHNIQUES)[number] | 'MIXED';
@@ -212,6 +213,8 @@ export class ScanDetector {
   private readonly attCap: number;
   private readonly attW: Uint32Array;
   private readonly attTs: Float64Array;
+  /** Per-flow state bytes (shared with the service inventory): Fs.Pending mirrors AF_PENDING. */
+  private readonly fs: Uint8Array;
   // pending attempts in time order
   private readonly qFlow = new Int32Array(RING);
   private readonly qTs = new Float64Array(RING);
@@ -223,7 +226,7 @@ export class ScanDetector {
   onRaise: AlertHook | null = null;
   onFinal: AlertHook | null = null;
 
-  constructor(flowCapacity: number, opts: ScanOptions = {}) {
+  constructor(flowCapacity: number, opts: ScanOptions = {}, fs: Uint8Array = new Uint8Array(flowCapacity)) {
     const d = SCAN_DEFAULTS;
     this.o = {
       windowSec: opts.windowSec ?? d.windowSec,
@@ -252,6 +255,8 @@ export class ScanDetector {
     const att = new ArrayBuffer(flowCapacity * ATT_BYTES);
     this.attW = new Uint32Array(att);
     this.attTs = new Float64Array(att);
+    if (fs.length < flowCapacity) throw new RangeError('ScanDetector: per-flow state shorter than the flow capacity');
+    this.fs = fs;
   }
 
   /** Current packet time (epoch µs) is clock[0]; the caller sets it before observe(). */
@@ -266,15 +271,15 @@ export class ScanDetector {
   observe(p: PacketInfo, data: Uint8Array, fam: number, a: Uint32Array, flowId: number, created: boolean, fromOrig: boolean): void {
     const proto = p.ipProto;
     if (flowId >= 0 && flowId < this.attCap) {
-      const f = this.attW[flowId * ATT_W + A_FLAGS];
+      const pending = (this.fs[flowId] & Fs.Pending) !== 0;
       if (created) {
-        if ((f & AF_PENDING) !== 0) this.resolve(flowId, 2, false);
+        if (pending) this.resolve(flowId, 2, false);
         const t = probeTechnique(p);
         if (t >= 0) {
           this.attempt(flowId, t, fam, a, proto === 6 ? 0 : 1, p.dstPort, fromOrig);
           return;
         }
-      } else if ((f & AF_PENDING) !== 0 && fromOrig !== ((f & AF_FROM_ORIG) !== 0)) {
+      } else if (pending && fromOrig !== ((this.attW[flowId * ATT_W + A_FLAGS] & AF_FROM_ORIG) !== 0)) {
         const neg = proto === 6 && (p.tcpFlags & 0x06) === 0x04;
         this.resolve(flowId, neg ? 1 : 0, true);
         return;
@@ -297,12 +302,13 @@ export class ScanDetector {
       pair = P.table.insert(ph);
       P.reset(pair, now);
       first = 1;
-    } else {
-      P.table.touch(pair);
-      if (now - P.v[pair * VF + LAST] > this.c[1]) {
-        this.close(P, pair);
-        P.reset(pair, now);
-      }
+    }
+    // (both run for a new entry too, as no-ops: the head needs no touch, and its episode starts
+    // now; one path for new and known entries keeps the compiled code from deoptimizing)
+    P.table.touch(pair);
+    if (now - P.v[pair * VF + LAST] > this.c[1]) {
+      this.close(P, pair);
+      P.reset(pair, now);
     }
     P.v[pair * VF + LAST] = now;
     P.v[pair * VF + PKTS]++;
@@ -318,14 +324,13 @@ export class ScanDetector {
     if (sc < 0) {
       sc = S.table.insert(sh);
       S.reset(sc, now);
-    } else {
-      S.table.touch(sc);
-      if (now - S.v[sc * VF + LAST] > this.c[1]) {
-        const llr = S.v[sc * VF + LLR];
-        this.close(S, sc);
-        S.reset(sc, now);
-        S.v[sc * VF + LLR] = llr; // the random walk spans episodes
-      }
+    }
+    S.table.touch(sc);
+    if (now - S.v[sc * VF + LAST] > this.c[1]) {
+      const llr = S.v[sc * VF + LLR];
+      this.close(S, sc);
+      S.reset(sc, now);
+      S.v[sc * VF + LLR] = llr; // the random walk spans episodes
     }
     S.v[sc * VF + LAST] = now;
     S.v[sc * VF + PKTS]++;
@@ -335,6 +340,7 @@ export class ScanDetector {
     const w = this.attW;
     const b = flowId * ATT_W;
     w[b + A_FLAGS] = AF_PENDING | (fromOrig ? AF_FROM_ORIG : 0) | (first === 1 ? AF_FIRST : 0);
+    this.fs[flowId] |= Fs.Pending;
     w[b + A_PAIR] = pair;
     w[b + A_PAIR_GEN] = P.gen[pair];
     w[b + A_SC] = sc;
@@ -354,6 +360,7 @@ export class ScanDetector {
     const ab = flowId * ATT_W;
     const flags = w[ab + A_FLAGS];
     w[ab + A_FLAGS] = flags & ~AF_PENDING;
+    this.fs[flowId] &= ~Fs.Pending;
     const portKey = w[ab + A_PORT];
     const P = this.pairs;
     const S = this.scanners;

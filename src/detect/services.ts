@@ -5,8 +5,23 @@
 //
 // A bounded KeyTable (LRU eviction under floods, counted in `evicted`); values in typed arrays,
 // nothing allocated per packet. Text (addresses, IANA names) only at snapshot time.
+//
+// Counted per flow, not per packet: once a flow is tied to its service ("bound"), its later packets
+// cost nothing here. The flow table already counts every flow's packets and frame bytes each way;
+// binding subtracts the flow's counts so far from the service (the binding packet itself is
+// counted directly), and the flow's final counts are added when it ends (FlowTable's monitor
+// hook). Snapshots add the flows still open. Same numbers as counting each packet, exactly (the
+// sums are integers, exact in doubles). Last seen: the clock at the flow's last packet is its last
+// packet time unless that packet was older than the clock (out of order: then the caller passes
+// it through late()).
+//
+// LRU order only matters once the table is full (nothing is evicted before): until then bound
+// flows do not touch their service; when the first eviction is due, the services of live flows
+// are touched in the flow table's LRU order and from then on every packet of a bound flow touches
+// its service, as before ("precise" mode; flows tell a stale id by its generation).
 import type { PacketInfo } from '../../decoders/packet-info';
 import { KeyTable } from '../stats/key-table';
+import { FlowRecord, type FlowTable } from '../stats/flows';
 import { DistinctSketches, mix32 } from '../stats/sketch';
 import { hashAt, textAt, SRC, DST } from './addr';
 import { serviceOf } from '../report/services';
@@ -50,6 +65,28 @@ const KW = 6; // key: fam|proto<<8, address words x4, port
 const V = 6; // doubles per service
 const FIRST = 0, LAST = 1, PTO = 2, PFROM = 3, BTO = 4, BFROM = 5;
 const EVIDENCE = ['syn-ack', 'data', 'reply'] as const;
+/** Values folded in from open flows at snapshot time, per service: packets and bytes each way, last seen. */
+const LV = 5;
+
+/**
+ * Per-flow state bits (one byte per flow id, shared by the service inventory and the scan
+ * detector): a packet of a flow whose byte has none of Fs.Slow set needs no work here.
+ */
+export const enum Fs {
+  /** A scan attempt waits for its answer (ScanDetector). */
+  Pending = 1,
+  /** A TCP/UDP flow not tied to a service: look it up. */
+  Lookup = 2,
+  /** Bound, and the table has been full: touch the service (LRU) per packet. */
+  Touch = 4,
+  /** An ICMP(v6) error flow (its packets may quote a probe). */
+  IcmpErr = 8,
+  /** Tied to flowSvc[id] (counted per flow). */
+  Bound = 16,
+  /** Lookup, and the service was absent when `inserts` was negGen[id]. */
+  Neg = 32,
+  Slow = Pending | Lookup | Touch | IcmpErr,
+}
 
 export class ServiceInventory {
   readonly table: KeyTable;
@@ -63,15 +100,36 @@ export class ServiceInventory {
 
   /** Incremented each time an id is (re)used, so flow caches can tell a stale id. */
   private readonly gen: Uint32Array;
-  /** Per flow id: the service it talks to (-1 unknown) and that service's gen. */
+  /** Per flow id: the service it is bound to and that service's gen (valid with Fs.Bound). */
   private readonly flowSvc: Int32Array;
   private readonly flowGen: Uint32Array;
+  /** Per flow id: `inserts` when its service was last looked up and absent (Fs.Neg). */
+  private readonly negGen: Uint32Array;
+  /** Services inserted so far (a flow's negative lookup stays valid while this is unchanged). */
+  private inserts = 0;
+  /** The table has been full: bound flows touch their service per packet (see the top). */
+  private precise = false;
+  private readonly rec = new FlowRecord();
+  /** Scratch for snapshots: values of open flows per service (LV doubles each). */
+  private live: Float64Array | null = null;
 
-  constructor(readonly capacity = DEFAULT_MAX_SERVICES, flowCapacity = 0) {
+  /**
+   * `flows`: the table whose flow ids the caller passes (counts are read from it); `fs`: the
+   * per-flow state bytes (see Fs), shared with the scan detector.
+   */
+  constructor(
+    readonly capacity = DEFAULT_MAX_SERVICES,
+    private readonly flows: FlowTable | null = null,
+    readonly fs: Uint8Array = new Uint8Array(flows === null ? 0 : flows.table.capacity),
+  ) {
     this.table = new KeyTable(capacity, KW, true);
     this.gen = new Uint32Array(capacity);
-    this.flowSvc = new Int32Array(flowCapacity).fill(-1);
+    // an evicted id is stale at once (before it is reused), for the flows bound to it
+    this.table.onEvict = (id) => this.gen[id]++;
+    const flowCapacity = flows === null ? 0 : fs.length;
+    this.flowSvc = new Int32Array(flowCapacity);
     this.flowGen = new Uint32Array(flowCapacity);
+    this.negGen = new Uint32Array(flowCapacity);
     this.v = new Float64Array(capacity * V);
     this.ev = new Uint8Array(capacity);
     this.clients = new DistinctSketches(capacity);
@@ -118,28 +176,102 @@ export class ServiceInventory {
   }
 
   /**
-   * Fast path for a packet of a flow already tied to a known service: counts it and returns true.
-   * Otherwise returns false and the caller loads the addresses and calls observe().
+   * A TCP/UDP packet of flow `flowId` that the per-flow state could not settle (see Fs.Slow).
+   * Returns true when it is done: the flow is bound (counted per flow) or its service is known to
+   * be absent and this packet cannot create it; otherwise the caller loads the addresses and
+   * calls observe().
    */
   cached(p: PacketInfo, flowId: number, created: boolean, fromOrig: boolean, clock: Float64Array): boolean {
-    if (flowId >= this.flowSvc.length) return false;
-    if (created) {
-      this.flowSvc[flowId] = -1;
+    const fs = this.fs;
+    if (flowId >= fs.length) return false;
+    if (created) return false; // (the caller reset its state: Fs.Lookup)
+    const st = fs[flowId];
+    if ((st & Fs.Bound) !== 0) {
+      const id = this.flowSvc[flowId];
+      if (this.gen[id] === this.flowGen[flowId]) {
+        this.v[id * V + LAST] = clock[0];
+        this.table.touch(id);
+        return true;
+      }
+      // the service was evicted: what the flow counted since is dropped with it
+      fs[flowId] = (st & ~(Fs.Bound | Fs.Touch | Fs.Neg)) | Fs.Lookup;
       return false;
     }
-    const id = this.flowSvc[flowId];
-    if (id < 0 || this.gen[id] !== this.flowGen[flowId]) return false;
-    const b = id * V;
-    this.v[b + LAST] = clock[0];
-    if (fromOrig) {
-      this.v[b + PTO]++;
-      this.v[b + BTO] += p.wireLen;
-    } else {
-      this.v[b + PFROM]++;
-      this.v[b + BFROM] += p.wireLen;
+    if ((st & Fs.Neg) !== 0 && this.negGen[flowId] === this.inserts) {
+      // absent: only a reply with evidence creates it (see observe)
+      if (fromOrig) return true;
+      if (p.ipProto === 6) {
+        const f = p.tcpFlags & 0x17;
+        return f !== 0x12 && ((f & 0x06) !== 0 || p.payloadLen === 0);
+      }
+      return false;
     }
+    return false;
+  }
+
+  /** A packet of bound flow `flowId` older than the clock: the service was last seen at the clock. */
+  late(flowId: number, clock: Float64Array): void {
+    this.v[this.flowSvc[flowId] * V + LAST] = clock[0];
+  }
+
+  /** Flow `flowId` ends (before the flow table clears it): adds its counts to its service. */
+  flowEnded(flowId: number): void {
+    const fs = this.fs;
+    if (flowId >= fs.length) return;
+    const st = fs[flowId];
+    if ((st & Fs.Bound) === 0) return;
+    fs[flowId] = st & ~(Fs.Bound | Fs.Touch | Fs.Neg | Fs.Lookup);
+    const id = this.flowSvc[flowId];
+    if (this.gen[id] !== this.flowGen[flowId] || this.flows === null) return;
+    const r = this.rec;
+    this.flows.readFlow(flowId, r);
+    const b = id * V;
+    const v = this.v;
+    v[b + PTO] += r.origPkts;
+    v[b + PFROM] += r.respPkts;
+    v[b + BTO] += r.origFrameBytes;
+    v[b + BFROM] += r.respFrameBytes;
+    if (r.lastUs > v[b + LAST]) v[b + LAST] = r.lastUs;
     this.table.touch(id);
-    return true;
+  }
+
+  /** Ties flow `flowId` to service `id` after counting its current packet (see the top). */
+  private bind(flowId: number, id: number): void {
+    const fs = this.fs;
+    if (flowId >= fs.length) return;
+    this.flowSvc[flowId] = id;
+    this.flowGen[flowId] = this.gen[id];
+    fs[flowId] = (fs[flowId] & ~(Fs.Lookup | Fs.Neg)) | Fs.Bound | (this.precise ? Fs.Touch : 0);
+    if (this.flows === null) return;
+    const r = this.rec;
+    this.flows.readFlow(flowId, r);
+    const b = id * V;
+    const v = this.v;
+    v[b + PTO] -= r.origPkts;
+    v[b + PFROM] -= r.respPkts;
+    v[b + BTO] -= r.origFrameBytes;
+    v[b + BFROM] -= r.respFrameBytes;
+  }
+
+  /**
+   * The table is full and an insert will evict its LRU tail for the first time: bring the LRU
+   * order up to date (services of open flows, in the flow table's order) and touch per packet
+   * from now on.
+   */
+  private goPrecise(): void {
+    this.precise = true;
+    const flows = this.flows;
+    if (flows === null) return;
+    const ids: number[] = [];
+    flows.table.forEach((f) => ids.push(f));
+    const fs = this.fs;
+    for (let i = ids.length - 1; i >= 0; i--) {
+      const f = ids[i];
+      if (f >= fs.length || (fs[f] & Fs.Bound) === 0) continue;
+      fs[f] |= Fs.Touch;
+      const id = this.flowSvc[f];
+      if (this.gen[id] === this.flowGen[f]) this.table.touch(id);
+    }
   }
 
   /**
@@ -153,7 +285,10 @@ export class ServiceInventory {
     if (fromOrig) {
       // towards a possible server: count it when that server is known
       id = this.find(fam, proto, a, DST, p.dstPort);
-      if (id < 0) return;
+      if (id < 0) {
+        this.absent(flowId);
+        return;
+      }
       server = DST;
     } else {
       id = this.find(fam, proto, a, SRC, p.srcPort);
@@ -165,9 +300,14 @@ export class ServiceInventory {
           if (f === 0x12) evidence = 0;
           else if ((f & 0x06) === 0 && p.payloadLen > 0 && !created) evidence = 1;
         } else if (!created) evidence = 2;
-        if (evidence < 0) return;
+        if (evidence < 0) {
+          this.absent(flowId);
+          return;
+        }
+        if (!this.precise && this.table.size === this.capacity) this.goPrecise();
         id = this.table.insert(this.hash());
         if (id < 0) return;
+        this.inserts = (this.inserts + 1) >>> 0;
         this.gen[id]++;
         const b = id * V;
         this.v[b + FIRST] = clock[0];
@@ -176,10 +316,6 @@ export class ServiceInventory {
         this.clients.clear(id);
         this.netN[id] = 0;
       } else this.table.touch(id);
-    }
-    if (flowId >= 0 && flowId < this.flowSvc.length) {
-      this.flowSvc[flowId] = id;
-      this.flowGen[flowId] = this.gen[id];
     }
     const b = id * V;
     this.v[b + LAST] = clock[0];
@@ -194,6 +330,39 @@ export class ServiceInventory {
       this.clients.add(id, hashAt(fam, a, DST));
       this.addNet(id, fam, a, DST);
     }
+    if (flowId >= 0) this.bind(flowId, id);
+  }
+
+  /** Flow `flowId`'s service is not in the table (until the next insert). */
+  private absent(flowId: number): void {
+    if (flowId < 0 || flowId >= this.fs.length) return;
+    this.fs[flowId] |= Fs.Neg;
+    this.negGen[flowId] = this.inserts;
+  }
+
+  /**
+   * Per service, what the open flows add (LV values each), or null when the inventory is not
+   * counted per flow. snapshot() zeroes each entry as it reads it.
+   */
+  private foldLive(): Float64Array | null {
+    const flows = this.flows;
+    if (flows === null) return null;
+    const live = (this.live ??= new Float64Array(this.capacity * LV));
+    const fs = this.fs;
+    const r = this.rec;
+    flows.table.forEach((f) => {
+      if (f >= fs.length || (fs[f] & Fs.Bound) === 0) return;
+      const id = this.flowSvc[f];
+      if (this.gen[id] !== this.flowGen[f]) return;
+      flows.readFlow(f, r);
+      const o = id * LV;
+      live[o] += r.origPkts;
+      live[o + 1] += r.respPkts;
+      live[o + 2] += r.origFrameBytes;
+      live[o + 3] += r.respFrameBytes;
+      if (r.lastUs > live[o + 4]) live[o + 4] = r.lastUs;
+    });
+    return live;
   }
 
   private netTexts(id: number, fam: number): string[] {
@@ -211,27 +380,36 @@ export class ServiceInventory {
   snapshot(): ServiceRow[] {
     const rows: ServiceRow[] = [];
     const keys = this.table.keys;
+    const live = this.foldLive();
     this.table.forEach((id) => {
       const k = id * KW;
       const fam = keys[k] & 0xff;
       const proto = keys[k] >>> 8 === 6 ? 'tcp' : 'udp';
       const port = keys[k + 5];
       const b = id * V;
+      const v = this.v;
+      const o = id * LV;
+      const pto = v[b + PTO] + (live === null ? 0 : live[o]);
+      const pfrom = v[b + PFROM] + (live === null ? 0 : live[o + 1]);
+      const bto = v[b + BTO] + (live === null ? 0 : live[o + 2]);
+      const bfrom = v[b + BFROM] + (live === null ? 0 : live[o + 3]);
+      const last = live === null ? v[b + LAST] : Math.max(v[b + LAST], live[o + 4]);
+      if (live !== null) live.fill(0, o, o + LV);
       rows.push({
         host: textAt(fam, keys, k + 1),
         proto,
         port,
         service: serviceOf(proto, port).service,
-        firstSeen: microsToSeconds(this.v[b + FIRST]),
-        lastSeen: microsToSeconds(this.v[b + LAST]),
+        firstSeen: microsToSeconds(v[b + FIRST]),
+        lastSeen: microsToSeconds(last),
         clients: this.clients.count(id),
         clientsExact: this.clients.isExact(id),
-        packets: this.v[b + PTO] + this.v[b + PFROM],
-        bytes: this.v[b + BTO] + this.v[b + BFROM],
-        packetsTo: this.v[b + PTO],
-        packetsFrom: this.v[b + PFROM],
-        bytesTo: this.v[b + BTO],
-        bytesFrom: this.v[b + BFROM],
+        packets: pto + pfrom,
+        bytes: bto + bfrom,
+        packetsTo: pto,
+        packetsFrom: pfrom,
+        bytesTo: bto,
+        bytesFrom: bfrom,
         evidence: EVIDENCE[this.ev[id]],
         clientSketch: this.clients.export(id),
         clientNets: this.netTexts(id, fam),
