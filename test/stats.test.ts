@@ -424,7 +424,12 @@ test('steady state: no allocation per packet (no garbage collection over 2M pack
     run(30000, extra);
     return prof.stop().statistics.length;
   };
+  // A collection V8 schedules for its own reasons (a timer, the end of concurrent marking begun by
+  // other tests) can land in a window now and then; an allocation per packet (1.9M objects, far
+  // more than the young generation holds) collects in every window. So: the best of three.
+  let best = Infinity;
+  for (let i = 0; i < 3 && best > 0; i++) best = Math.min(best, gcs(() => {}));
+  assert.equal(best, 0, 'garbage collections while counting 1.9M packets (best of 3 windows)');
   // the check can fail: one small object per packet triggers collections
   assert.ok(gcs((p) => (sink[0] = { n: p.wireLen })) > 0, 'the probe detects allocation');
-  assert.equal(gcs(() => {}), 0, 'garbage collections while counting 1.9M packets');
 });
