@@ -20,7 +20,7 @@ export const TcpOpt = { EOL: 0, NOP: 1, MSS: 2, WSCALE: 3, SACK_PERMITTED: 4, SA
 /** Decodes the TCP header at b[off .. end) (end: the IP layer's end). Never throws. */
 export function decodeTcp(b: Uint8Array, off: number, end: number, p: PacketInfo): DecodeStatus {
   const avail = end - off;
-  if (avail < F.OPTIONS) return decodeCutTcp(b, off, avail, p);
+  if (avail < F.OPTIONS) return decodeCutPorts(b, off, avail, p);
   // The fixed header as 32-bit words: ports; sequence; acknowledgment; offset, flags, window.
   const v = viewOf(b);
   const ports = v.getUint32(off + F.SRC_PORT);
@@ -47,8 +47,11 @@ export function decodeTcp(b: Uint8Array, off: number, end: number, p: PacketInfo
   return hlen === F.OPTIONS ? DecodeStatus.Ok : decodeTcpOptions(b, off + F.OPTIONS, off + hlen, p);
 }
 
-/** A header cut by the snaplen: fields stay valid as far as the capture goes (tshark shows the ports). */
-function decodeCutTcp(b: Uint8Array, off: number, avail: number, p: PacketInfo): DecodeStatus {
+/**
+ * A TCP or UDP header cut by the snaplen (both begin with the two ports): the ports when they are
+ * there, as tshark shows them; the other fields stay absent.
+ */
+export function decodeCutPorts(b: Uint8Array, off: number, avail: number, p: PacketInfo): DecodeStatus {
   if (avail >= 4) {
     p.resetTransport();
     p.l4Offset = off;

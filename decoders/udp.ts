@@ -6,6 +6,7 @@ import { u16, viewOf } from './bytes';
 import { DecodeStatus, Layer, type PacketInfo } from './packet-info';
 import { setEncap } from './encap';
 import { EtherType } from './ethertype';
+import { decodeCutPorts } from './tcp';
 
 const enum F { SRC_PORT = 0, DST_PORT = 2, LENGTH = 4, CHECKSUM = 6, PAYLOAD = 8 }
 export const UDP_HEADER_LEN: number = F.PAYLOAD;
@@ -25,7 +26,7 @@ const GENEVE_HEADER_LEN = 8;
 /** Fills `p` from the UDP header at `off` (end: the IP layer's end). Never throws. */
 export function decodeUdp(b: Uint8Array, off: number, end: number, p: PacketInfo): DecodeStatus {
   const avail = end - off;
-  if (avail < F.PAYLOAD) return decodeCutUdp(b, off, avail, p);
+  if (avail < F.PAYLOAD) return decodeCutPorts(b, off, avail, p);
   const v = viewOf(b);
   const ports = v.getUint32(off + F.SRC_PORT);
   const src = ports >>> 16;
@@ -49,17 +50,6 @@ export function decodeUdp(b: Uint8Array, off: number, end: number, p: PacketInfo
     tunnel(b, off + F.PAYLOAD, end, isTunnelPort(lo) ? lo : hi, p);
   }
   return DecodeStatus.Ok;
-}
-
-/** A header cut by the snaplen: the ports when they are there. */
-function decodeCutUdp(b: Uint8Array, off: number, avail: number, p: PacketInfo): DecodeStatus {
-  if (avail >= 4) {
-    p.resetTransport();
-    p.l4Offset = off;
-    p.srcPort = u16(b, off + F.SRC_PORT);
-    p.dstPort = u16(b, off + F.DST_PORT);
-  }
-  return DecodeStatus.Truncated;
 }
 
 /** VXLAN, Geneve, MPLS-in-UDP; one range test first keeps the common ports to one branch. */
