@@ -2,7 +2,9 @@
 // and always deleted here), a target with a few real services, portscope capturing live on the
 // target's interface. A client that only browses and resolves names first (no alert), then
 // nmap -sS, -sT, -sF, -sN, -sX, -sU, each a separate episode: one alert per scan, with the
-// scanner, the target and the technique.
+// scanner, the target and the technique. Then a ping sweep, nmap -sn -PE --send-ip, over a routed
+// /24 with no hosts (the scanner's peer namespace routes it into a blackhole), captured on the
+// scanner's veth: one address-scan, technique PING.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -15,8 +17,10 @@ import { Bg, VethPair, liveSkipReason, run, sleep } from './live-support';
 const MAIN = path.resolve(__dirname, '../src/cli/main.js');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'portscope-nmap-'));
 const veth = new VethPair(`psn${process.pid % 100000}`, 180 + (process.pid % 60));
+const sweepVeth = new VethPair(`psp${process.pid % 100000}`, 120 + (process.pid % 60));
 after(() => {
   veth.remove();
+  sweepVeth.remove();
   fs.rmSync(tmp, { recursive: true, force: true });
 });
 const skip = liveSkipReason(nativeAvailable()) || (spawnSync('nmap', ['--version'], { stdio: 'ignore' }).status !== 0 ? 'nmap not installed' : false);
@@ -90,4 +94,49 @@ test('nmap -sS -sT -sF -sN -sX -sU captured live: one alert each, right scanner 
     assert.equal(a.ports, 150, `ports 1-150: ${a.message}`);
     assert.ok(a.failedPorts >= 147, `at most the 3 open ports answer: ${a.message}`);
   });
+});
+
+test('nmap -sn -PE --send-ip over a routed /24 with no hosts, captured on the scanner veth: one address-scan, technique PING', { skip, timeout: 120_000 }, async () => {
+  const v = sweepVeth;
+  const net = v.ipA.replace(/^10\.77\./, '10.78.').replace(/\.1$/, '.0/24');
+  v.create();
+  // B is the router: it forwards the /24 into a blackhole (no ICMP back), so the echo requests
+  // leave A's veth (a directly attached /24 would stop at ARP)
+  run('ip', ['netns', 'exec', v.nsB, 'sysctl', '-qw', 'net.ipv4.ip_forward=1']);
+  run('ip', ['-n', v.nsB, 'route', 'add', 'blackhole', net]);
+  run('ip', ['-n', v.nsA, 'route', 'add', net, 'via', v.ipB]);
+  const nd = path.join(tmp, 'sweep.ndjson');
+  const pcap = path.join(tmp, 'sweep.pcap');
+  let cap: Bg | null = null;
+  let r;
+  try {
+    cap = new Bg('ip', ['netns', 'exec', v.nsA, process.execPath, MAIN, 'dump', '-i', v.ifA, '-w', pcap, '--alerts', '--alerts-json', nd, '--scan-timeout', '1']);
+    await cap.waitFor(/listening on/);
+    r = spawnSync('ip', ['netns', 'exec', v.nsA, 'nmap', '-n', '-sn', '-PE', '--send-ip', '-T5', '--max-retries', '0', '--max-rtt-timeout', '200ms', net], { encoding: 'utf8', timeout: 60_000 });
+    await sleep(1500);
+  } finally {
+    if (cap) await cap.stop('SIGINT');
+    v.remove();
+  }
+  assert.equal(r!.status, 0, `nmap: ${r!.stderr}`);
+  assert.match(r!.stdout, /256 IP addresses \(0 hosts up\)/);
+  // oracle: the echo requests tcpdump reads from what portscope wrote
+  const td = spawnSync('tcpdump', ['-nr', pcap, `src ${v.ipA} and icmp[icmptype] == icmp-echo`], { encoding: 'utf8' });
+  assert.equal(td.status, 0, td.stderr);
+  const targets = new Set([...td.stdout.matchAll(/ > (10\.78\.\d+\.\d+): ICMP echo request/g)].map((m) => m[1]));
+  assert.ok(targets.size >= 100, `echo requests to ${targets.size} addresses`);
+  const lines = cap!.stderr.split('\n').filter((l) => l.startsWith('portscope: alert: '));
+  assert.equal(lines.length, 1, cap!.stderr);
+  assert.doesNotMatch(lines[0].slice('portscope: alert: '.length), /port/, lines[0]);
+  const alerts = fs.readFileSync(nd, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  assert.equal(alerts.length, 1, JSON.stringify(alerts.map((a) => a.message), null, 1));
+  const a = alerts[0];
+  assert.equal(a.type, 'address-scan', a.message);
+  assert.equal(a.scanner, v.ipA, a.message);
+  assert.equal(a.technique, 'PING', a.message);
+  assert.deepEqual(Object.keys(a.techniques), ['PING'], a.message);
+  assert.equal(a.ports, 0, a.message);
+  assert.equal(a.final, true);
+  assert.ok(Math.abs(a.targetCount - targets.size) <= targets.size * 0.25, `${a.targetCount} targets, tcpdump ${targets.size}: ${a.message}`);
+  for (const t of a.targets) assert.ok(targets.has(t), `${t} was pinged`);
 });

@@ -21,6 +21,9 @@ export interface Pkt {
   icmpType?: number;
   icmpCode?: number;
   quote?: Pkt;
+  /** ICMP echo identifier and sequence (bytes 4-7 of the ICMP header). */
+  icmpId?: number;
+  icmpSeq?: number;
 }
 
 function ip4(s: string): number[] {
@@ -43,6 +46,13 @@ function ip6(s: string): number[] {
   return groups.flatMap((g) => [g >> 8, g & 255]);
 }
 
+/** ICMP header bytes 4-7: echo identifier and sequence (zero for errors). */
+function icmpWord(p: Pkt): number[] {
+  const id = p.icmpId ?? 0;
+  const seq = p.icmpSeq ?? 0;
+  return [(id >> 8) & 255, id & 255, (seq >> 8) & 255, seq & 255];
+}
+
 /** IPv4 or IPv6 (when the source has a ':') packet bytes, no link header. */
 export function ipPacket(p: Pkt): number[] {
   let l4: number[];
@@ -56,10 +66,10 @@ export function ipPacket(p: Pkt): number[] {
     l4 = [p.sport! >> 8, p.sport! & 255, p.dport! >> 8, p.dport! & 255, len >> 8, len & 255, 0, 0, ...new Array(p.payload ?? 0).fill(0x62)];
   } else if (p.src.includes(':')) {
     const q = p.quote ? ipPacket(p.quote).slice(0, 48) : [];
-    l4 = [p.icmpType ?? 1, p.icmpCode ?? 4, 0, 0, 0, 0, 0, 0, ...q];
+    l4 = [p.icmpType ?? 1, p.icmpCode ?? 4, 0, 0, ...icmpWord(p), ...q];
   } else {
     const q = p.quote ? ipPacket(p.quote).slice(0, 28) : [];
-    l4 = [p.icmpType ?? 3, p.icmpCode ?? 3, 0, 0, 0, 0, 0, 0, ...q];
+    l4 = [p.icmpType ?? 3, p.icmpCode ?? 3, 0, 0, ...icmpWord(p), ...q];
     const c = csum(l4);
     l4[2] = c >> 8;
     l4[3] = c & 255;

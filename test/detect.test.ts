@@ -202,6 +202,110 @@ test('horizontal sweep of 50 hosts on port 22: one address-scan (threshold and T
   assert.equal((await detectFile(file, { scan: { hostThreshold: 1000 } })).monitor.alerts().length, 0, 'three failures are not enough');
 });
 
+/** Echo requests from P to n hosts of `net` (one flow each: identifier i), the first `answered` replied to. */
+function pingSweep(n: number, answered: number, t0: number, net = '10.5.0.', P = '10.4.0.1'): Pkt[] {
+  const out: Pkt[] = [];
+  const v6 = net.includes(':');
+  for (let i = 1; i <= n; i++) {
+    const t = t0 + i * 0.05;
+    const dst = `${net}${i}`;
+    out.push({ t, src: P, dst, proto: 'icmp', icmpType: v6 ? 128 : 8, icmpCode: 0, icmpId: 0x4000 + i, icmpSeq: 1 });
+    // a ping loop's second request of the same identifier: the same flow, not another attempt
+    out.push({ t: t + 0.02, src: P, dst, proto: 'icmp', icmpType: v6 ? 128 : 8, icmpCode: 0, icmpId: 0x4000 + i, icmpSeq: 2 });
+    if (i <= answered) out.push({ t: t + 0.001, src: dst, dst: P, proto: 'icmp', icmpType: v6 ? 129 : 0, icmpCode: 0, icmpId: 0x4000 + i, icmpSeq: 1 });
+  }
+  return out;
+}
+
+test('ping sweep: echo requests to 20 absent hosts give one address-scan, technique PING, no ports; answered or 9 give none', async () => {
+  const file = path.join(tmp, 'ping.pcap');
+  writePcap(file, pingSweep(20, 0, 1_700_003_000));
+  if (hasTcpdump) {
+    assert.equal(tcpdumpCount(file, 'src 10.4.0.1 and icmp[icmptype] == icmp-echo'), 40, 'tcpdump reads 40 echo requests');
+    const ids = spawnSync('tcpdump', ['-nr', file], { encoding: 'utf8' }).stdout.match(/ICMP echo request, id \d+, seq 1,/g);
+    assert.equal(ids?.length, 20, 'tcpdump reads the identifiers and sequences');
+  }
+  const al = (await detectFile(file)).monitor.alerts();
+  assert.equal(al.length, 1, JSON.stringify(al.map((a) => a.message)));
+  const a = al[0];
+  assert.equal(a.type, 'address-scan');
+  assert.equal(a.scanner, '10.4.0.1');
+  assert.equal(a.target, null);
+  assert.equal(a.technique, 'PING');
+  assert.deepEqual(a.techniques, { PING: 20 }, 'one attempt per echo flow');
+  near(a.targetCount, 20, 'targets (a HyperLogLog estimate beyond 16)');
+  assert.equal(a.targets.length, 8);
+  assert.equal(a.targets[0], '10.5.0.1');
+  assert.equal(a.ports, 0);
+  assert.equal(a.failedPorts, 0);
+  assert.deepEqual(a.portSample, []);
+  assert.equal(a.detector, 'threshold+trw');
+  assert.equal(a.final, true);
+  assert.equal(a.packets, 20, '20 probes, no answers');
+  assert.doesNotMatch(a.message, /port/, a.message);
+  assert.match(a.message, /^address-scan: 10\.4\.0\.1 -> \d+ targets \(\d+ failed: 10\.5\.0\.1 10\.5\.0\.2 10\.5\.0\.3 10\.5\.0\.4 10\.5\.0\.5 10\.5\.0\.6 10\.5\.0\.7 10\.5\.0\.8 \.\.\.\), PING \[threshold\+trw\]$/);
+
+  // every host answers: nothing
+  writePcap(file, pingSweep(20, 20, 1_700_003_000));
+  if (hasTcpdump) assert.equal(tcpdumpCount(file, 'icmp[icmptype] == icmp-echoreply'), 20);
+  assert.deepEqual((await detectFile(file)).monitor.alerts(), []);
+
+  // the threshold (TRW off: it decides after 4 straight first-contact failures, as for TCP)
+  writePcap(file, pingSweep(9, 0, 1_700_003_000));
+  assert.deepEqual((await detectFile(file, { scan: { trw: false } })).monitor.alerts(), [], '9 failed targets: below --scan-hosts 10');
+  writePcap(file, pingSweep(10, 0, 1_700_003_000));
+  const ten = (await detectFile(file, { scan: { trw: false } })).monitor.alerts();
+  assert.deepEqual(ten.map((x) => [x.type, x.technique, x.targetCount, x.detector]), [['address-scan', 'PING', 10, 'threshold']]);
+  writePcap(file, pingSweep(9, 0, 1_700_003_000));
+  assert.equal((await detectFile(file)).monitor.alerts()[0]?.detector, 'trw', 'TRW at its defaults');
+
+  // ICMPv6 echo requests, half answered: 10 failed targets
+  writePcap(file, pingSweep(20, 10, 1_700_003_000, '2001:db8:5::', '2001:db8:4::1'));
+  if (hasTcpdump) assert.equal(tcpdumpCount(file, 'icmp6 and ip6[40] == 128'), 40, 'tcpdump reads 40 ICMPv6 echo requests');
+  const v6 = (await detectFile(file, { scan: { trw: false } })).monitor.alerts();
+  assert.deepEqual(v6.map((x) => [x.type, x.scanner, x.technique, x.ports]), [['address-scan', '2001:db8:4::1', 'PING', 0]]);
+  assert.equal(v6[0].targets[0], '2001:db8:5::11', 'the first unanswered host (i = 11)');
+});
+
+test('ping sweep with TCP probes (nmap -sn: echo, SYN 443, ACK 80) says MIXED; a ping before a SYN scan leaves its port-scan unchanged', async () => {
+  const pkts: Pkt[] = [];
+  const P = '10.6.0.1';
+  for (let i = 1; i <= 20; i++) {
+    const t = 1_700_004_000 + i * 0.05;
+    const dst = `10.7.0.${i}`;
+    pkts.push({ t, src: P, dst, proto: 'icmp', icmpType: 8, icmpCode: 0, icmpId: 0x1234, icmpSeq: 0 });
+    pkts.push({ t: t + 0.001, src: P, dst, proto: 'tcp', sport: 60000, dport: 443, flags: 2, opts: RAW_SYN_OPTS });
+    pkts.push({ t: t + 0.002, src: P, dst, proto: 'tcp', sport: 60000, dport: 80, flags: 0x10 });
+    pkts.push({ t: t + 0.003, src: P, dst, proto: 'icmp', icmpType: 13, icmpCode: 0 });
+  }
+  const file = path.join(tmp, 'ping-mixed.pcap');
+  writePcap(file, pkts);
+  const al = (await detectFile(file)).monitor.alerts();
+  assert.equal(al.length, 1, JSON.stringify(al.map((a) => a.message)));
+  assert.equal(al[0].type, 'address-scan');
+  assert.equal(al[0].technique, 'MIXED');
+  assert.deepEqual(al[0].techniques, { SYN: 20, ACK: 20, PING: 20 });
+  assert.deepEqual(al[0].portSample, ['80/tcp', '443/tcp']);
+  assert.match(al[0].message, /, MIXED, ports 80\/tcp 443\/tcp \[/);
+
+  // nmap -sS with host discovery: an answered ping, then the SYN scan (0.5 s later)
+  const scan = verticalScan('SYN', 100, 1_700_005_000);
+  writePcap(file, scan);
+  const plain = (await detectFile(file)).monitor.alerts();
+  const ping: Pkt[] = [
+    { t: 1_700_004_999.5, src: S, dst: T, proto: 'icmp', icmpType: 8, icmpCode: 0, icmpId: 7, icmpSeq: 0 },
+    { t: 1_700_004_999.501, src: T, dst: S, proto: 'icmp', icmpType: 0, icmpCode: 0, icmpId: 7, icmpSeq: 0 },
+  ];
+  writePcap(file, [...ping, ...scan]);
+  const pinged = (await detectFile(file)).monitor.alerts();
+  assert.equal(plain.length, 1);
+  assert.equal(plain[0].technique, 'SYN');
+  assert.deepEqual(pinged, plain, 'the same port-scan alert, field for field');
+  // ... and unanswered pings first
+  writePcap(file, [ping[0], ...scan]);
+  assert.deepEqual((await detectFile(file)).monitor.alerts(), plain);
+});
+
 test('a client that browses 40 sites and resolves names raises no alert; its services are inventoried', async () => {
   const pkts: Pkt[] = [];
   let t = 1_700_000_200;

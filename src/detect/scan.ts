@@ -1,6 +1,6 @@
 // Scan detection: vertical port scans (one scanner, one target, many ports) and horizontal address
 // scans (one scanner, many targets), with the probe technique (SYN, CONNECT, FIN, NULL, XMAS, ACK,
-// UDP, MIXED).
+// UDP, PING, MIXED).
 //
 // Attempts. Every flow's first packet that is a probe (a TCP SYN, FIN, NULL, XMAS or bare ACK; any
 // UDP datagram) is an attempt by its sender on (target, proto, port). Its outcome is the flow's
@@ -8,6 +8,15 @@
 // ICMP/ICMPv6 unreachable quoting the probe is a negative answer; nothing within `timeoutSec`
 // (packet time) counts as "no answer". Negative answers and no answers are failures, as in Snort's
 // sfPortscan "priority" counters and Zeek's scan script (S0/REJ attempts).
+//
+// Ping sweeps. An ICMP echo request (IPv4 type 8, ICMPv6 128) that starts a flow (echo flows are
+// keyed by the echo identifier, so a ping's repeats are one flow) is an attempt too, technique PING,
+// at the scanner level only: its echo reply is a success, an ICMP unreachable quoting it or no reply
+// a failure, for the failed targets and TRW as any attempt. It counts in no pair's ports, techniques,
+// packets or times: the pair entry it makes or finds only names its target (and makes later
+// attempts on that target non-first for TRW); a pair that has seen only pings (PKTS 0) starts its
+// episode at its first TCP/UDP probe, as if new. So nmap -sS after its host-discovery ping reports
+// the same port-scan as without it, and a ping-only address-scan claims no ports.
 //
 // Thresholds (sfPortscan style). Per (scanner, target): distinct failed ports within an episode;
 // `portThreshold` of them raise a port-scan. Per scanner: distinct failed targets; `hostThreshold`
@@ -30,10 +39,10 @@ import { hashAt, textAt, DST } from './addr';
 import { PortSet } from './port-set';
 import { Fs } from './services';
 
-export const TECHNIQUES = ['SYN', 'CONNECT', 'FIN', 'NULL', 'XMAS', 'ACK', 'UDP'] as const;
+export const TECHNIQUES = ['SYN', 'CONNECT', 'FIN', 'NULL', 'XMAS', 'ACK', 'UDP', 'PING'] as const;
 export type Technique = (typeof TECHNIQUES)[number] | 'MIXED';
 const NT = TECHNIQUES.length;
-const T_SYN = 0, T_CONNECT = 1, T_FIN = 2, T_NULL = 3, T_XMAS = 4, T_ACK = 5, T_UDP = 6;
+const T_SYN = 0, T_CONNECT = 1, T_FIN = 2, T_NULL = 3, T_XMAS = 4, T_ACK = 5, T_UDP = 6, T_PING = 7;
 
 export interface ScanOptions {
   /** Episode window: seconds without a probe after which a pair's (scanner's) counters restart. */
@@ -77,7 +86,10 @@ export interface ScanAlert {
   technique: Technique;
   /** Probes by technique. */
   techniques: Partial<Record<(typeof TECHNIQUES)[number], number>>;
-  /** Distinct ports probed (port-scan: on the target; address-scan: failed ports) and a sample. */
+  /**
+   * Distinct ports probed (port-scan: on the target; address-scan: failed ports, 0 when only pings
+   * failed) and a sample.
+   */
   ports: number;
   failedPorts: number;
   /** False when the port counts are HyperLogLog estimates (only under a flood of scans). */
@@ -111,7 +123,7 @@ const ATT_BYTES = 32;
 const ATT_W = ATT_BYTES / 4;
 const ATT_F = ATT_BYTES / 8;
 const A_FLAGS = 0, A_PAIR = 1, A_PAIR_GEN = 2, A_SC = 3, A_SC_GEN = 4, A_PORT = 5;
-const AF_PENDING = 1, AF_FROM_ORIG = 2, AF_FIRST = 4;
+const AF_PENDING = 1, AF_FROM_ORIG = 2, AF_FIRST = 4, AF_PING = 8;
 
 interface AlertRec {
   alert: ScanAlert;
@@ -125,6 +137,8 @@ interface AlertRec {
 /** Which technique a flow's first packet is, or -1 when it is not a probe. */
 export function probeTechnique(p: PacketInfo): number {
   if (p.ipProto === 17) return p.srcPort >= 0 ? T_UDP : -1;
+  if (p.ipProto === 1) return p.icmpType === 8 ? T_PING : -1;
+  if (p.ipProto === 58) return p.icmpType === 128 ? T_PING : -1;
   if (p.ipProto !== 6 || p.srcPort < 0) return -1;
   const f = p.tcpFlags & 0x3f;
   if ((f & 0x17) === 0x02) {
@@ -290,6 +304,7 @@ export class ScanDetector {
 
   private attempt(flowId: number, t: number, fam: number, a: Uint32Array, pi: number, port: number, fromOrig: boolean): void {
     const now = this.c[0];
+    const ping = t === T_PING;
     // pair (scanner, target)
     const P = this.pairs;
     let k = P.table.probe;
@@ -302,6 +317,11 @@ export class ScanDetector {
       pair = P.table.insert(ph);
       P.reset(pair, now);
       first = 1;
+    } else if (!ping && P.v[pair * VF + PKTS] === 0) {
+      // only pings so far: the episode starts with this first TCP/UDP probe (same gen: the pings
+      // pending on the pair still find their target)
+      P.v[pair * VF + FIRST] = now;
+      P.v[pair * VF + LAST] = now;
     }
     // (both run for a new entry too, as no-ops: the head needs no touch, and its episode starts
     // now; one path for new and known entries keeps the compiled code from deoptimizing)
@@ -310,10 +330,12 @@ export class ScanDetector {
       this.close(P, pair);
       P.reset(pair, now);
     }
-    P.v[pair * VF + LAST] = now;
-    P.v[pair * VF + PKTS]++;
-    P.tech[pair * NT + t]++;
-    P.ports.add(pair, ((pi << 16) | port) >>> 0);
+    if (!ping) {
+      P.v[pair * VF + LAST] = now;
+      P.v[pair * VF + PKTS]++;
+      P.tech[pair * NT + t]++;
+      P.ports.add(pair, ((pi << 16) | port) >>> 0);
+    }
     // scanner
     const S = this.scanners;
     k = S.table.probe;
@@ -339,13 +361,13 @@ export class ScanDetector {
     // the attempt
     const w = this.attW;
     const b = flowId * ATT_W;
-    w[b + A_FLAGS] = AF_PENDING | (fromOrig ? AF_FROM_ORIG : 0) | (first === 1 ? AF_FIRST : 0);
+    w[b + A_FLAGS] = AF_PENDING | (fromOrig ? AF_FROM_ORIG : 0) | (first === 1 ? AF_FIRST : 0) | (ping ? AF_PING : 0);
     this.fs[flowId] |= Fs.Pending;
     w[b + A_PAIR] = pair;
     w[b + A_PAIR_GEN] = P.gen[pair];
     w[b + A_SC] = sc;
     w[b + A_SC_GEN] = S.gen[sc];
-    w[b + A_PORT] = ((pi << 16) | port) >>> 0;
+    w[b + A_PORT] = ping ? 0 : ((pi << 16) | port) >>> 0;
     this.attTs[flowId * ATT_F + ATT_F - 1] = now;
     if (this.qLen === RING) this.expireOne();
     const q = (this.qHead + this.qLen) & (RING - 1);
@@ -368,13 +390,14 @@ export class ScanDetector {
     if (P.gen[pair] !== w[ab + A_PAIR_GEN]) pair = -1;
     let sc = w[ab + A_SC];
     if (S.gen[sc] !== w[ab + A_SC_GEN]) sc = -1;
+    const ping = (flags & AF_PING) !== 0; // (the pair only names the target)
     if (answered) {
-      if (pair >= 0) P.v[pair * VF + PKTS]++;
+      if (pair >= 0 && !ping) P.v[pair * VF + PKTS]++;
       if (sc >= 0) S.v[sc * VF + PKTS]++;
     }
     const fail = outcome !== 0;
-    if (fail && pair >= 0) this.failPort(pair, portKey);
-    if (fail && sc >= 0 && pair >= 0) this.failTarget(sc, pair, portKey);
+    if (fail && pair >= 0 && !ping) this.failPort(pair, portKey);
+    if (fail && sc >= 0 && pair >= 0) this.failTarget(sc, pair, ping ? -1 : portKey);
     if (this.trwOn && (flags & AF_FIRST) !== 0 && sc >= 0) {
       const b = sc * VF + LLR;
       S.v[b] += fail ? this.c[4] : this.c[3];
@@ -392,13 +415,14 @@ export class ScanDetector {
     if (P.alert[pair] < 0 && P.failedPorts.count(pair) >= this.o.portThreshold) this.raise(P, pair, 0);
   }
 
+  /** `portKey` -1: a ping (no port). */
   private failTarget(sc: number, pair: number, portKey: number): void {
     const S = this.scanners;
     const P = this.pairs;
     const pk = P.table.keys;
     const fam = pk[pair * PAIR_KW];
     const th = hashAt(fam, pk, pair * PAIR_KW + 5);
-    S.failedPorts.add(sc, portKey);
+    if (portKey >= 0) S.failedPorts.add(sc, portKey);
     const before = S.failed.mode[sc];
     S.failed.add(sc, th);
     if (S.failed.mode[sc] === before && S.failed.isExact(sc)) return;
@@ -411,7 +435,7 @@ export class ScanDetector {
     if (S.alert[sc] < 0 && S.failed.count(sc) >= this.o.hostThreshold) this.raise(S, sc, 0);
   }
 
-  /** An ICMP error quoting a probe: a negative answer for that (scanner, target, port). */
+  /** An ICMP error quoting a probe: a negative answer for that (scanner, target, port), or target (a ping). */
   private unreachable(p: PacketInfo, data: Uint8Array): void {
     const o = p.encapOffset;
     const end = p.encapEnd;
@@ -439,13 +463,20 @@ export class ScanDetector {
         k[1 + i] = ((data[b] << 24) | (data[b + 1] << 16) | (data[b + 2] << 8) | data[b + 3]) >>> 0;
       }
     } else return;
-    if ((proto !== 6 && proto !== 17) || end - l4 < 4) return;
+    const ping = proto === (v === 4 ? 1 : 58);
+    if (ping) {
+      if (end - l4 < 1 || data[l4] !== (v === 4 ? 8 : 128)) return;
+    } else if ((proto !== 6 && proto !== 17) || end - l4 < 4) return;
     const pair = P.table.find(P.hash());
     if (pair < 0) return;
-    const port = (data[l4 + 2] << 8) | data[l4 + 3];
-    const portKey = (((proto === 6 ? 0 : 1) << 16) | port) >>> 0;
-    P.v[pair * VF + PKTS]++;
-    this.failPort(pair, portKey);
+    let portKey = -1;
+    if (!ping) {
+      if (P.v[pair * VF + PKTS] === 0) return; // a pair of pings only: no TCP/UDP probe of it to answer
+      const port = (data[l4 + 2] << 8) | data[l4 + 3];
+      portKey = (((proto === 6 ? 0 : 1) << 16) | port) >>> 0;
+      P.v[pair * VF + PKTS]++;
+      this.failPort(pair, portKey);
+    }
     // the scanner's failed targets
     const S = this.scanners;
     const sk = S.table.probe;
@@ -568,7 +599,9 @@ export class ScanDetector {
       a.failedPorts = a.ports;
       a.detector = E.viaTrw[id] ? (E.failed.count(id) >= this.o.hostThreshold ? 'threshold+trw' : 'trw') : 'threshold';
       const failedTargets = E.failed.count(id);
-      a.message = `address-scan: ${a.scanner} -> ${a.targetCount} targets (${failedTargets} failed: ${ts.join(' ')}${failedTargets > ts.length ? ' ...' : ''}), ${a.technique}, ports ${a.portSample.join(' ')}${a.ports > a.portSample.length ? ' ...' : ''} [${a.detector}]`;
+      // (no ports when only pings failed)
+      const ports = a.ports > 0 ? `, ports ${a.portSample.join(' ')}${a.ports > a.portSample.length ? ' ...' : ''}` : '';
+      a.message = `address-scan: ${a.scanner} -> ${a.targetCount} targets (${failedTargets} failed: ${ts.join(' ')}${failedTargets > ts.length ? ' ...' : ''}), ${a.technique}${ports} [${a.detector}]`;
     }
   }
 
