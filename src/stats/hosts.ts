@@ -8,6 +8,7 @@ import { KeyTable } from './key-table';
 import { DistinctSketches, hashIpv4, hashIpv6, mix32 } from './sketch';
 import { addrText, macText } from './addr';
 import { selectTop } from './topn';
+import { withLiveFlows } from './ports';
 
 export const DEFAULT_MAX_HOSTS = 131072;
 export const DEFAULT_MAX_STATIONS = 65536;
@@ -186,13 +187,7 @@ export class HostStats {
 
   /** The counters with the flows still open folded in (a copy when there are any). */
   folded(into?: Float64Array): Float64Array {
-    if (this.liveFold === null) return this.v;
-    // into: a reused buffer of the same length (saves allocating one per snapshot)
-    let v: Float64Array;
-    if (into !== undefined && into.length === this.v.length) (v = into).set(this.v);
-    else v = this.v.slice();
-    this.liveFold(v);
-    return v;
+    return withLiveFlows(this.v, this.liveFold, into);
   }
 
   /** Address text of host `id`. */

@@ -54,6 +54,20 @@ const PK = 0, BY = 1, PT = 2, PF = 3, BT = 4, BF = 5, FIRST = 6, LAST = 7;
 export const PORT_STRIDE = STRIDE;
 export const PortField = { packets: PK, bytes: BY, packetsTo: PT, packetsFrom: PF, bytesTo: BT, bytesFrom: BF } as const;
 
+/**
+ * Counters `v` with the flows still open added by `liveFold` (PortStats, HostStats): `v` itself
+ * when nothing folds, else a copy, in `into` when it is a reused buffer of the same length (saves
+ * allocating one per snapshot).
+ */
+export function withLiveFlows(v: Float64Array, liveFold: ((v: Float64Array) => void) | null, into?: Float64Array): Float64Array {
+  if (liveFold === null) return v;
+  let out: Float64Array;
+  if (into !== undefined && into.length === v.length) (out = into).set(v);
+  else out = v.slice();
+  liveFold(out);
+  return out;
+}
+
 export class PortStats {
   readonly v = new Float64Array(N * STRIDE);
   readonly peers = new DistinctSketches(N);
@@ -128,13 +142,7 @@ export class PortStats {
    * reads. Entry (protoIndex * 65536 + port) * PORT_STRIDE + PortField.x.
    */
   folded(into?: Float64Array): Float64Array {
-    if (this.liveFold === null) return this.v;
-    // into: a reused buffer of the same length (saves allocating one per snapshot)
-    let v: Float64Array;
-    if (into !== undefined && into.length === this.v.length) (v = into).set(this.v);
-    else v = this.v.slice();
-    this.liveFold(v);
-    return v;
+    return withLiveFlows(this.v, this.liveFold, into);
   }
 
   /** The row of entry i (protoIndex * 65536 + port) of counters `v` (from folded()). */
