@@ -11,6 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { compileFilterProvider } from '../src/filter/index';
 import { compileProgram } from '../src/filter/jit';
 import { interpret } from '../src/filter/interpreter';
+import { pcapHeader } from '../src/capture/pcap-writer';
 
 function arg(name: string, def: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -78,13 +79,7 @@ function frame(b: Buffer, o: number): void {
 function generate(file: string, frames: number): void {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const fd = fs.openSync(file, 'w');
-  const hdr = Buffer.alloc(24);
-  hdr.writeUInt32LE(0xa1b2c3d4, 0);
-  hdr.writeUInt16LE(2, 4);
-  hdr.writeUInt16LE(4, 6);
-  hdr.writeUInt32LE(262144, 16);
-  hdr.writeUInt32LE(1, 20);
-  fs.writeSync(fd, hdr);
+  fs.writeSync(fd, pcapHeader());
   const per = 16 + 60;
   const chunk = Buffer.alloc(per * 65536);
   let t = 1_700_000_000;

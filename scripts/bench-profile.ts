@@ -12,6 +12,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { generateCapture } from './gen-capture';
+import { pcapHeader } from '../src/capture/pcap-writer';
 
 const ROOT = path.resolve(__dirname, '../..');
 const PORTSCOPE = path.join(ROOT, 'dist/src/cli/main.js');
@@ -52,13 +53,7 @@ export function generateDistinctFlows(out: string, n: number): void {
   const REC = 16 + 54;
   const CHUNK = 65536;
   const buf = Buffer.alloc(CHUNK * REC);
-  const hdr = Buffer.alloc(24);
-  hdr.writeUInt32LE(0xa1b2c3d4, 0);
-  hdr.writeUInt16LE(2, 4);
-  hdr.writeUInt16LE(4, 6);
-  hdr.writeUInt32LE(262144, 16);
-  hdr.writeUInt32LE(1, 20);
-  fs.writeSync(fd, hdr);
+  fs.writeSync(fd, pcapHeader());
   const HOSTS = 50000;
   for (let start = 0; start < n; start += CHUNK) {
     const m = Math.min(CHUNK, n - start);

@@ -12,6 +12,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawn } from 'node:child_process';
+import { pcapHeader } from '../src/capture/pcap-writer';
 
 const ROOT = path.resolve(__dirname, '../..');
 const MAIN = path.join(ROOT, 'dist/src/cli/main.js');
@@ -23,13 +24,7 @@ export function writeFlood(file: string, flows: number, seed = 1): number {
   const PER_CHUNK = 65536;
   const fd = fs.openSync(file, 'w');
   try {
-    const hdr = Buffer.alloc(24);
-    hdr.writeUInt32LE(0xa1b2c3d4, 0);
-    hdr.writeUInt16LE(2, 4);
-    hdr.writeUInt16LE(4, 6);
-    hdr.writeUInt32LE(262144, 16);
-    hdr.writeUInt32LE(1, 20);
-    fs.writeSync(fd, hdr);
+    fs.writeSync(fd, pcapHeader());
     // the frame template: Ethernet, IPv4 (20), TCP SYN (20), 6 bytes of padding
     const tpl = Buffer.alloc(FRAME);
     Buffer.from('020000000001020000000002', 'hex').copy(tpl, 0);

@@ -37,6 +37,27 @@ export interface PcapWriterOptions {
 
 const BUF_SIZE = 1 << 20;
 
+/**
+ * A classic pcap file header (24 bytes, little-endian, version 2.4, thiszone 0, sigfigs 0) at
+ * v[p ..]: microsecond or nanosecond magic, the snaplen and the link-type field.
+ */
+export function putPcapHeader(v: DataView, p: number, nano: boolean, snaplen: number, linkType: number): void {
+  v.setUint32(p, nano ? PCAP_MAGIC_NANO : PCAP_MAGIC_MICRO, true);
+  v.setUint16(p + 4, 2, true);
+  v.setUint16(p + 6, 4, true);
+  v.setInt32(p + 8, 0, true);
+  v.setUint32(p + 12, 0, true);
+  v.setUint32(p + 16, snaplen >>> 0, true);
+  v.setUint32(p + 20, linkType >>> 0, true);
+}
+
+/** The header of a classic microsecond pcap file (Ethernet unless told), for generators. */
+export function pcapHeader(snaplen = 262144, linkType = 1): Buffer {
+  const b = Buffer.alloc(PCAP_FILE_HEADER_LEN);
+  putPcapHeader(new DataView(b.buffer, b.byteOffset, b.length), 0, false, snaplen, linkType);
+  return b;
+}
+
 export class PcapWriter implements PacketSink {
   private fd = -1;
   /** Name of the file being written. */
@@ -117,15 +138,8 @@ export class PcapWriter implements PacketSink {
   }
 
   private writeHeader(): void {
-    const v = this.view;
     const p = this.pos;
-    v.setUint32(p, this.nano ? PCAP_MAGIC_NANO : PCAP_MAGIC_MICRO, true);
-    v.setUint16(p + 4, 2, true);
-    v.setUint16(p + 6, 4, true);
-    v.setInt32(p + 8, 0, true);
-    v.setUint32(p + 12, 0, true);
-    v.setUint32(p + 16, this.opts.snaplen >>> 0, true);
-    v.setUint32(p + 20, this.opts.linkType >>> 0, true);
+    putPcapHeader(this.view, p, this.nano, this.opts.snaplen, this.opts.linkType);
     this.pos = p + PCAP_FILE_HEADER_LEN;
     this.fileBytes += PCAP_FILE_HEADER_LEN;
   }
