@@ -27,10 +27,12 @@ import { hashAt, textAt, SRC, DST } from './addr';
 import { serviceOf } from '../report/services';
 import { microsToSeconds } from '../stats/time';
 import { addrText } from '../stats/addr';
+import type { ToFromCounts } from '../stats/ports';
 
 export const DEFAULT_MAX_SERVICES = 65536;
 
-export interface ServiceRow {
+/** A service (host, proto, port); its ToFromCounts are packets and wire bytes to and from it since it was first seen serving. */
+export interface ServiceRow extends ToFromCounts {
   host: string;
   proto: 'tcp' | 'udp';
   port: number;
@@ -42,13 +44,6 @@ export interface ServiceRow {
   /** Distinct client addresses (exact up to 16, a HyperLogLog estimate beyond). */
   clients: number;
   clientsExact: boolean;
-  /** Packets and wire bytes to and from the service since it was first seen serving. */
-  packets: number;
-  bytes: number;
-  packetsTo: number;
-  packetsFrom: number;
-  bytesTo: number;
-  bytesFrom: number;
   /** What showed the port serving first: "syn-ack", "data" (TCP responder data) or "reply" (UDP). */
   evidence: 'syn-ack' | 'data' | 'reply';
   clientSketch: string;

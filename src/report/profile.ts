@@ -1,7 +1,7 @@
 // The profile document ("schema": "portscope.profile/1"): built from a statistics snapshot, merged
 // across captures or sensors. Plain JSON data; the formats in ./format.ts render it.
 import { type StatsSnapshot } from '../stats/index';
-import { portClass } from '../stats/ports';
+import { portClass, type ToFromCounts } from '../stats/ports';
 import { DistinctSketches } from '../stats/sketch';
 import { CONN_STATES, TCP_STATES, type ConnState, type TcpState, type FlowSummary } from '../stats/flows';
 import { COUNTER_NAMES, type CounterName, type SizeBucket } from '../stats/counters';
@@ -25,18 +25,12 @@ export interface ProfileSource {
   linkTypes: number[];
 }
 
-export interface ProfilePort {
+export interface ProfilePort extends ToFromCounts {
   proto: 'tcp' | 'udp';
   port: number;
   service: string;
   description: string;
   class: 'well-known' | 'registered' | 'dynamic';
-  packets: number;
-  bytes: number;
-  packetsTo: number;
-  packetsFrom: number;
-  bytesTo: number;
-  bytesFrom: number;
   peers: number;
   /** false: `peers` is a HyperLogLog estimate, or (merged without sketches) an upper bound. */
   peersExact: boolean;

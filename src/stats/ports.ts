@@ -24,15 +24,19 @@ export function portClass(port: number): 'well-known' | 'registered' | 'dynamic'
   return port <= 1023 ? 'well-known' : port <= 49151 ? 'registered' : 'dynamic';
 }
 
-export interface PortRow {
-  proto: PortProto;
-  port: number;
+/** Packets and wire bytes in all and each way: to the port or service (destination) and from it. */
+export interface ToFromCounts {
   packets: number;
   bytes: number;
   packetsTo: number;
   packetsFrom: number;
   bytesTo: number;
   bytesFrom: number;
+}
+
+export interface PortRow extends ToFromCounts {
+  proto: PortProto;
+  port: number;
   /** Distinct peer addresses (exact when peersExact). */
   peers: number;
   peersExact: boolean;
